@@ -1,0 +1,21 @@
+# The integrated glassy defect (IGD) of Cu50Zr50 metallic glass, end to end.
+# Stages, in pipeline order, one file each under workflow/rules/.
+# Run:  snakemake --cores 2            (tiny default, config/config.yaml)
+#       snakemake --profile slurm --configfile config/paper.yaml   (cluster, paper scale)
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/glass.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

@@ -1,0 +1,93 @@
+"""Shared fixtures: the repository, a tiny glass made once per session, the smoke run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+# What a copy of the workflow needs to run somewhere else (the package is installed).
+WORKFLOW_FILES = ["Snakefile", "workflow", "config", "potentials", "envs"]
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def default_config() -> dict:
+    with open(ROOT / "config" / "config.yaml") as fh:
+        return yaml.safe_load(fh)
+
+
+@pytest.fixture(scope="session")
+def smoke_config() -> dict:
+    with open(ROOT / "config" / "smoke.yaml") as fh:
+        return yaml.safe_load(fh)
+
+
+def copy_workflow(dest: Path) -> Path:
+    """A runnable copy of the workflow in ``dest`` (no results)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in WORKFLOW_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def run_snakemake(workdir: Path, *args: str, timeout: float = 1800,
+                  check: bool = True) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    proc = subprocess.run([*SNAKEMAKE, *args], cwd=workdir, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n"
+                             f"{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def tiny_glass_run(tmp_path_factory, smoke_config):
+    """A 500-atom glass quenched with the smoke schedule: (data path, atoms, thermo, summary)."""
+    from igd.glass import make_glass
+
+    out = tmp_path_factory.mktemp("tiny_glass")
+    cfg = smoke_config
+    data = out / "inherent.data"
+    atoms, thermo, summary = make_glass(
+        data, n_atoms=cfg["system"]["n_atoms"], composition=cfg["system"]["composition"],
+        elements=cfg["potential"]["elements"], masses=cfg["potential"]["masses"],
+        initial=cfg["system"]["initial"], potential=cfg["potential"], glass=cfg["glass"],
+        seed=12345, log_file=out / "glass.log", root=ROOT)
+    return data, atoms, thermo, summary
+
+
+@pytest.fixture(scope="session")
+def tiny_glass(tiny_glass_run) -> Path:
+    """Path of a minimised 500-atom Cu50Zr50 inherent structure (LAMMPS data file)."""
+    return tiny_glass_run[0]
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory) -> Path:
+    """The smoke workflow run once to completion in a temporary copy; returns its root.
+
+    Shared by every test that needs workflow outputs (run the workflow as few times as
+    possible: it is the most expensive thing in the suite).
+    """
+    work = copy_workflow(tmp_path_factory.mktemp("smoke"))
+    run_snakemake(work, "--cores", "2", "--configfile", "config/smoke.yaml")
+    return work

@@ -1,0 +1,9 @@
+"""Rule fig01_rdf: paper Fig. 1 from every sample's g(r)."""
+
+from igd.figures import fig01_rdf
+from igd.io import read_table
+from igd.logs import setup
+
+sm = snakemake  # noqa: F821
+setup(sm.log[0])
+fig01_rdf({s: read_table(f) for s, f in zip(sm.params.samples, sm.input)}, sm.output[0])
