@@ -1,0 +1,164 @@
+"""Benchmark of the ARTn searches on the tiny (500-atom) CuZr glass.
+
+Prints: median force calls per converged saddle (target ≤ 500), success rate per attempt
+and per event after retries (target ≥ 90 %), the split of wall time between LAMMPS force
+evaluation (inside ``run 1 pre no post no``) and Python (scatter/gather + algorithm;
+target overhead ≤ 20 %), and the cost per search (force calls × ms per call) to choose
+the events per atom of the tiny default.
+
+    .venv/bin/python benchmarks/bench_artn.py [--data /tmp/tiny_glass.data] [--atoms 10]
+        [--events 4] [--params '{"push_mode": "displacement"}'] [--out events.parquet]
+    .venv/bin/python benchmarks/bench_artn.py --validate-local [--replicate 4 3 3]
+        [--atoms 3] [--events 2]
+
+``--validate-local`` replicates the tiny glass (4×3×3 → 18 000 atoms, the closest
+replica of 500 atoms to the paper's 19 652) and runs the same searches (same seeds, so the
+same initial directions, one attempt each) on the full periodic box and on carved spheres
+(``local_radius`` + ``frozen_shell``); it prints the median |ΔQ_local − ΔQ_full| over
+events converged in both (target ≤ 0.02 eV) and the speed-up per search (target ≥ 10×).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from igd.artn import make_params, max_atom_force
+from igd.artn_lammps import LammpsForces, search_atoms, search_atoms_local
+from igd.data import read_lammps_data
+
+ROOT = Path(__file__).resolve().parents[1]
+POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",
+             "sha256": "a512753c2b80a63a7e15d7422f471268888eda650fc12df81fb2275680737781",
+             "elements": ["Cu", "Zr"], "pair_style": "eam/fs"}
+
+
+def replicate(data: str, counts: list[int], out: str) -> str:
+    """Write the tiny glass replicated ``counts`` times (LAMMPS ``replicate``)."""
+    from igd.lmp import start_lammps  # noqa: PLC0415
+    lmp = start_lammps(None)
+    lmp.command(f"read_data {data}")
+    lmp.command("replicate " + " ".join(str(c) for c in counts))
+    lmp.command(f"write_data {out}")
+    lmp.close()
+    return out
+
+
+def validate_local(args, params) -> None:
+    big = replicate(args.data, args.replicate, "/tmp/artn_bench_replica.data")
+    frame = read_lammps_data(big)
+    atom_ids = np.sort(np.random.default_rng(args.seed).choice(frame.ids, args.atoms,
+                                                               replace=False))
+    p = {**params, "max_attempts": 1}
+    t0 = time.perf_counter()
+    ev_loc, _, t_loc = search_atoms_local(big, atom_ids, potential=POTENTIAL, params=p,
+                                          seed=args.seed, root=ROOT)
+    wall_loc = time.perf_counter() - t0
+    cache = Path(args.full_cache) if args.full_cache else None
+    if cache is not None and cache.exists():  # full-box searches of an earlier run
+        ev_full = pd.read_parquet(cache)
+        wall_full = float(ev_full.attrs.get("wall", ev_full.wall_s.sum()))
+        t_full = {"calls": int(ev_full.force_calls.sum())}
+    else:
+        with LammpsForces(big, POTENTIAL, root=ROOT) as provider:
+            e0, _ = provider(frame.positions)
+            provider.quiet()
+            provider.timing.update(calls=0, lammps_s=0.0, call_s=0.0)
+            t0 = time.perf_counter()
+            ev_full, _ = search_atoms(provider, frame.positions, e0, frame.types, atom_ids,
+                                      p, seed=args.seed, cell=frame.cell,
+                                      origin=frame.origin)
+            wall_full = time.perf_counter() - t0
+            t_full = dict(provider.timing)
+        if cache is not None:
+            ev_full.to_parquet(cache)
+    both = ev_full.merge(ev_loc, on=["id", "event", "attempt"], suffixes=("_full", "_local"))
+    print(both[["id", "event", "status_full", "status_local", "barrier_full",
+                "barrier_local", "force_calls_full", "force_calls_local", "wall_s_full",
+                "wall_s_local"]].round(4).to_string())
+    ok = both[(both.status_full == "converged") & (both.status_local == "converged")]
+    diff = (ok.barrier_local - ok.barrier_full).abs()
+    print(f"system {frame.n_atoms} atoms; local sphere {p['local_radius']} + "
+          f"{p['frozen_shell']} Å")
+    print(f"converged in both: {len(ok)} of {len(both)}; median |dQ_local - dQ_full| = "
+          f"{diff.median():.4f} eV (target <= 0.02); max {diff.max():.4f} eV")
+    ms_full = 1e3 * wall_full / t_full["calls"]
+    ms_loc = 1e3 * wall_loc / t_loc["calls"]
+    print(f"full: {ms_full:.1f} ms per force call, {wall_full / len(ev_full):.1f} s per search;"
+          f" local: {ms_loc:.2f} ms per call (incl. set-up), {wall_loc / len(ev_loc):.2f} s "
+          f"per search; speed-up per search {wall_full / len(ev_full) / (wall_loc / len(ev_loc)):.1f}x"
+          f" (target >= 10x), per force call {ms_full / ms_loc:.1f}x")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default="/tmp/tiny_glass.data")
+    ap.add_argument("--atoms", type=int, default=10, help="random atoms searched")
+    ap.add_argument("--events", type=int, default=4, help="events per atom")
+    ap.add_argument("--seed", type=int, default=2024)
+    ap.add_argument("--params", default="{}", help="JSON overrides of ARTn parameters")
+    ap.add_argument("--out", default=None, help="write the events table here (Parquet)")
+    ap.add_argument("--validate-local", action="store_true")
+    ap.add_argument("--replicate", type=int, nargs=3, default=[4, 3, 3])
+    ap.add_argument("--full-cache", default=None,
+                    help="Parquet of the full-box searches: reused if present, else written")
+    args = ap.parse_args()
+
+    params = make_params({"n_events": args.events, **json.loads(args.params)})
+    if args.validate_local:
+        validate_local(args, params)
+        return
+    frame = read_lammps_data(args.data)
+    atom_ids = np.sort(np.random.default_rng(args.seed).choice(frame.ids, args.atoms,
+                                                               replace=False))
+    with LammpsForces(args.data, POTENTIAL, root=ROOT) as provider:
+        e0, f0 = provider(frame.positions)
+        provider.quiet()
+        provider.timing.update(calls=0, lammps_s=0.0, call_s=0.0)
+        t0 = time.perf_counter()
+        events, barriers = search_atoms(provider, frame.positions, e0, frame.types, atom_ids,
+                                        params, seed=args.seed, cell=frame.cell,
+                                        origin=frame.origin)
+        wall = time.perf_counter() - t0
+        timing = dict(provider.timing)
+    if args.out:
+        events.to_parquet(args.out)
+
+    ok = events[events.status == "converged"]
+    n_events_total = args.atoms * args.events
+    calls = timing["calls"]
+    ms_per_call = 1e3 * wall / calls
+    ms_lammps = 1e3 * timing["lammps_s"] / calls
+    print(f"system: {frame.n_atoms} atoms, IS max force {max_atom_force(f0):.2e} eV/Å; "
+          f"{args.atoms} atoms x {args.events} events, max_attempts {params['max_attempts']}")
+    print("statuses:", events.status.value_counts().to_dict())
+    print(f"median force calls per converged saddle: {ok.force_calls.median():.0f} "
+          f"(target <= 500); mean {ok.force_calls.mean():.0f}")
+    print(f"force calls per converged event incl. failed attempts: "
+          f"{events.force_calls.sum() / max(len(ok), 1):.0f}")
+    print(f"success rate per attempt: {len(ok) / len(events):.1%}; per event after retries: "
+          f"{len(ok) / n_events_total:.1%} (target >= 90 %)")
+    print(f"barriers: median {ok.barrier.median():.3f} eV, 10-90 % "
+          f"{ok.barrier.quantile(0.1):.3f}-{ok.barrier.quantile(0.9):.3f} eV; "
+          f"saddle eigenvalue median {ok.eigenvalue.median():.3f} eV/Å^2; "
+          f"max displacement median {ok.max_disp.median():.2f} Å; "
+          f"atoms moved > 0.1 Å median {ok.n_moved.median():.0f}")
+    print(f"wall {wall:.1f} s for {calls} force calls: {ms_per_call:.2f} ms per call, "
+          f"of which LAMMPS run {ms_lammps:.2f} ms; Python overhead "
+          f"{1 - timing['lammps_s'] / wall:.1%} (scatter/gather "
+          f"{(timing['call_s'] - timing['lammps_s']) / wall:.1%}, algorithm "
+          f"{(wall - timing['call_s']) / wall:.1%}) (target <= 20 %)")
+    per_search_s = wall / len(events)
+    print(f"cost per search attempt: {events.force_calls.mean():.0f} calls x "
+          f"{ms_per_call:.2f} ms = {per_search_s:.2f} s; per converged event "
+          f"{wall / max(len(ok), 1):.2f} s; 500 atoms x 24 events ~ "
+          f"{500 * 24 * wall / n_events_total / 3600:.2f} h on one core")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,418 @@
+"""ARTn on LAMMPS: the force provider and the per-chunk driver.
+
+**Force provider** (:class:`LammpsForces`): one LAMMPS instance per driver call reads the
+inherent structure (``read_data``), sets up the potential and runs ``run 0`` once. A force
+call then writes the positions (wrapped into the box) *in place* into the
+``numpy.extract_atom("x")`` view — in LAMMPS' local order, mapped through
+``extract_atom("id")`` — and does ``run 1 pre no post no`` with no time integrator: the
+step re-communicates ghost positions (and re-neighbours if an atom moved more than half
+the skin, ``neigh_modify every 1 delay 0 check yes``) and computes fresh forces and
+energy, identical to a full ``run 0`` (tested). ``run 0 pre no`` would not do: its forces
+come from ``setup_minimal`` with stale ghost positions. ``atom_modify sort 0 0.0`` keeps
+LAMMPS from re-ordering atoms; positions are wrapped before writing so the
+re-neighbouring test stays meaningful, and the id map is re-read at every call anyway.
+LAMMPS' log is switched off during the searches (six lines per force call otherwise)
+and re-opened at the end.
+
+**Driver** (:func:`run_artn`): for a list of atom ids (a chunk), ``n_events`` searches per
+atom, each from the IS with a random perturbation of the central atom (optionally of its
+neighbours within ``perturb_radius``). Failed attempts are retried with a new direction
+up to ``max_attempts`` per event. The random stream of every attempt is
+``SeedSequence([seed, sample_index, atom_id, event, attempt])``, so a rerun of any chunk
+reproduces its searches exactly whatever the chunking; before every search the provider
+is reset (positions of the IS + a full ``run 0`` set-up), because the neighbour-list
+order left by earlier searches changes the last bits of the forces and a search
+amplifies them (tested: a chunk and a single atom rerun give identical rows).
+
+**Local mode** (``params["local"]``, :func:`search_atoms_local`): for large samples each
+atom's searches run on a sphere carved around it (every periodic image within
+``local_radius + frozen_shell``), written as a cluster in a vacuum-padded box; atoms
+beyond ``local_radius`` are frozen (:class:`ActiveSubset`). Validated against full-box
+searches in ``benchmarks/bench_artn.py --validate-local``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .artn import SearchResult, artn_search, make_params, max_atom_force
+from .data import read_lammps_data
+from .lmp import potential_commands, start_lammps
+from .neighbors import neighbor_pairs
+
+log = logging.getLogger(__name__)
+
+#: Units of the columns of ``artn/events.parquet`` (one row per attempt).
+EVENTS_UNITS = {
+    "id": "", "type": "", "event": "", "attempt": "", "status": "",
+    "barrier": "eV", "e_saddle": "eV", "eigenvalue": "eV/Å^2", "eigenvalue_2": "eV/Å^2",
+    "max_force": "eV/Å",
+    "force_calls": "", "basin_steps": "", "saddle_steps": "", "max_disp": "Å",
+    "n_moved": "", "e_final": "eV", "wall_s": "s",
+}
+EVENTS_COLUMNS = list(EVENTS_UNITS)
+
+
+def barriers_units(n_events: int) -> dict[str, str]:
+    """Units of ``artn/barriers.parquet`` (``id, type, n_converged, dQ_01 … dQ_NN``)."""
+    return {"id": "", "type": "", "n_converged": "",
+            **{f"dQ_{k:02d}": "eV" for k in range(1, n_events + 1)}}
+
+
+class LammpsForces:
+    """Force provider ``positions (N, 3) Å, ordered by id → (energy eV, forces eV/Å)``.
+
+    Ids must be 1 … N (consecutive). ``timing`` holds the number of calls, the seconds
+    spent inside the LAMMPS ``run`` command and in the whole call (scatter + run + gather).
+    """
+
+    def __init__(self, data_file: str | os.PathLike, potential: Mapping[str, Any], *,
+                 log_file: str | os.PathLike | None = None, threads: int = 1,
+                 root: str | os.PathLike = ".", skin: float = 1.0):
+        self.log_file = log_file
+        suffix = "omp" if threads > 1 else None
+        self.lmp = start_lammps(log_file, threads=threads, suffix=suffix)
+        lmp = self.lmp
+        lmp.command("atom_modify sort 0 0.0")
+        lmp.command(f"read_data {Path(data_file).resolve()}")
+        for cmd in potential_commands(potential, root):
+            lmp.command(cmd)
+        lmp.command(f"neighbor {skin} bin")
+        lmp.command("neigh_modify every 1 delay 0 check yes")
+        lmp.command("thermo_style custom step pe")
+        lmp.command("thermo_modify norm no")
+        lmp.command("run 0")
+        self.n_atoms = int(lmp.get_natoms())
+        ids = self._ids()
+        if sorted(ids.tolist()) != list(range(1, self.n_atoms + 1)):
+            raise ValueError(f"{data_file}: atom ids must be 1..N (consecutive) for ARTn")
+        boxlo, boxhi, xy, yz, xz, _, _ = lmp.extract_box()
+        self.origin = np.array(boxlo, dtype=float)
+        lengths = np.array(boxhi) - self.origin
+        self.cell = np.array([[lengths[0], 0, 0], [xy, lengths[1], 0], [xz, yz, lengths[2]]])
+        self._inv_cell = np.linalg.inv(self.cell)
+        self.timing = {"calls": 0, "lammps_s": 0.0, "call_s": 0.0}
+        self._quiet = False
+
+    def _ids(self) -> np.ndarray:
+        nlocal = self.lmp.extract_setting("nlocal")
+        return np.array(self.lmp.numpy.extract_atom("id")[:nlocal], dtype=np.int64)
+
+    def quiet(self) -> None:
+        """Stop LAMMPS logging (a force call would write six log lines)."""
+        if not self._quiet:
+            self.lmp.command("log none")
+            self._quiet = True
+
+    def __call__(self, positions: np.ndarray) -> tuple[float, np.ndarray]:
+        t0 = time.perf_counter()
+        lmp = self.lmp
+        nlocal = lmp.extract_setting("nlocal")
+        idx = np.asarray(lmp.numpy.extract_atom("id")[:nlocal]) - 1
+        x = lmp.numpy.extract_atom("x")
+        frac = (positions - self.origin) @ self._inv_cell
+        frac -= np.floor(frac)                      # wrap into the box (see module doc)
+        x[:nlocal] = (self.origin + frac @ self.cell)[idx]
+        t1 = time.perf_counter()
+        lmp.command("run 1 pre no post no")
+        t2 = time.perf_counter()
+        energy = float(lmp.get_thermo("pe"))
+        idx = np.asarray(lmp.numpy.extract_atom("id")[:nlocal]) - 1
+        forces = np.empty((self.n_atoms, 3))
+        forces[idx] = lmp.numpy.extract_atom("f")[:nlocal]
+        self.timing["calls"] += 1
+        self.timing["lammps_s"] += t2 - t1
+        self.timing["call_s"] += time.perf_counter() - t0
+        return energy, forces
+
+    def reset(self, positions: np.ndarray) -> None:
+        """Put LAMMPS in a state that depends on ``positions`` only: write them and run a
+        full set-up (``run 0``: re-neighbouring from scratch). Called before every search
+        so that a search gives bit-identical results whatever ran before it in this
+        instance (neighbour-list order changes the last bits of the forces, and a search
+        amplifies them)."""
+        self(positions)
+        self.lmp.command("run 0 post no")
+
+    def close(self) -> None:
+        if self._quiet and self.log_file is not None:
+            self.lmp.command(f"log {Path(self.log_file).resolve()} append")
+        self.lmp.close()
+
+    def __enter__(self) -> "LammpsForces":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def attempt_rng(seed: int, sample_index: int, atom_id: int, event: int,
+                attempt: int) -> np.random.Generator:
+    """The random generator of one search attempt (reproducible per chunk)."""
+    return np.random.default_rng(
+        np.random.SeedSequence([int(seed), int(sample_index), int(atom_id), int(event),
+                                int(attempt)]))
+
+
+def perturbation(rng: np.random.Generator, n_atoms: int, atoms: np.ndarray,
+                 norm: float) -> np.ndarray:
+    """Random displacement ``(n_atoms, 3)`` (Å) of total norm ``norm`` on ``atoms``.
+
+    Gaussian components on the chosen atoms (an isotropic random direction), zero
+    elsewhere. ``atoms[0]`` is the central atom.
+    """
+    d = np.zeros((n_atoms, 3))
+    d[atoms] = rng.normal(size=(len(atoms), 3))
+    return d * (norm / np.linalg.norm(d))
+
+
+def perturbed_atoms(index: int, positions: np.ndarray, cell: np.ndarray, origin: np.ndarray,
+                    radius: float, with_neighbors: bool) -> np.ndarray:
+    """Indices perturbed for central atom ``index``: itself, plus neighbours within
+    ``radius`` (Å) if ``with_neighbors``."""
+    if not with_neighbors:
+        return np.array([index])
+    pairs = neighbor_pairs(positions, cell, radius, origin=origin, centers=np.array([index]))
+    others = np.unique(pairs.j[pairs.j != index])
+    return np.concatenate([[index], others])
+
+
+def _row(atom_id: int, atom_type: int, event: int, attempt: int, res: SearchResult,
+         wall: float) -> dict:
+    return {"id": atom_id, "type": atom_type, "event": event, "attempt": attempt,
+            "status": res.status, "barrier": res.barrier, "e_saddle": res.e_saddle,
+            "eigenvalue": res.eigenvalue, "eigenvalue_2": res.eigenvalue_2,
+            "max_force": res.max_force,
+            "force_calls": res.force_calls, "basin_steps": res.basin_steps,
+            "saddle_steps": res.saddle_steps, "max_disp": res.max_disp,
+            "n_moved": res.n_moved, "e_final": res.e_final, "wall_s": wall}
+
+
+def search_one_atom(provider, x0: np.ndarray, e0: float, central: int,
+                    perturbed: np.ndarray, atom_id: int, atom_type: int,
+                    params: Mapping[str, Any], *, seed: int, sample_index: int = 0
+                    ) -> tuple[list[dict], np.ndarray]:
+    """The ``n_events`` searches of one atom (row ``central`` of ``x0``); failed attempts
+    retried up to ``max_attempts``. Returns (event rows, barriers per event, NaN = none)."""
+    p = make_params(params)
+    n_events = int(p["n_events"])
+    rows: list[dict] = []
+    barriers = np.full(n_events, np.nan)
+    for event in range(n_events):
+        for attempt in range(int(p["max_attempts"])):
+            rng = attempt_rng(seed, sample_index, atom_id, event, attempt)
+            d0 = perturbation(rng, len(x0), perturbed, p["perturb_norm"])
+            t0 = time.perf_counter()
+            if hasattr(provider, "reset"):
+                provider.reset(x0)
+            res = artn_search(provider, x0, e0, d0, p)
+            rows.append(_row(atom_id, atom_type, event, attempt, res,
+                             time.perf_counter() - t0))
+            if res.status == "converged":
+                barriers[event] = res.barrier
+                break
+    return rows, barriers
+
+
+def _barrier_row(atom_id: int, atom_type: int, barriers: np.ndarray) -> dict:
+    n_ok = int(np.isfinite(barriers).sum())
+    if n_ok < len(barriers):
+        log.warning("atom %d: %d of %d events never converged (barriers NaN)",
+                    atom_id, len(barriers) - n_ok, len(barriers))
+    srt = np.sort(barriers)  # NaN last
+    return {"id": atom_id, "type": atom_type, "n_converged": n_ok,
+            **{f"dQ_{k + 1:02d}": srt[k] for k in range(len(barriers))}}
+
+
+class _Progress:
+    def __init__(self, total: int, every_s: float = 30.0):
+        self.total, self.every_s = total, every_s
+        self.t0 = self.last = time.perf_counter()
+
+    def __call__(self, done: int) -> None:
+        now = time.perf_counter()
+        if now - self.last > self.every_s or done == self.total:
+            rate = done / (now - self.t0)
+            log.info("ARTn: %d/%d atoms, %.3f atoms/s, ETA %.0f s", done, self.total, rate,
+                     (self.total - done) / rate)
+            self.last = now
+
+
+def search_atoms(provider, x0: np.ndarray, e0: float, types: np.ndarray,
+                 atom_ids: Iterable[int], params: Mapping[str, Any], *, seed: int,
+                 sample_index: int = 0, cell: np.ndarray | None = None,
+                 origin: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """All searches for ``atom_ids`` (1-based, row ``id − 1`` of ``x0``) on one provider
+    of the whole system. Returns ``(events, barriers)`` as described in :func:`run_artn`.
+    """
+    p = make_params(params)
+    atom_ids = [int(a) for a in atom_ids]
+    rows: list[dict] = []
+    barrier_rows: list[dict] = []
+    progress = _Progress(len(atom_ids))
+    for done, atom_id in enumerate(atom_ids, start=1):
+        index = atom_id - 1
+        perturbed = perturbed_atoms(index, x0, cell, origin, p["perturb_radius"],
+                                    p["perturb_neighbors"])
+        r, barriers = search_one_atom(provider, x0, e0, index, perturbed, atom_id,
+                                      int(types[index]), p, seed=seed,
+                                      sample_index=sample_index)
+        rows += r
+        barrier_rows.append(_barrier_row(atom_id, int(types[index]), barriers))
+        progress(done)
+    return (pd.DataFrame(rows, columns=EVENTS_COLUMNS),
+            pd.DataFrame(barrier_rows, columns=list(barriers_units(int(p["n_events"])))))
+
+
+# ---------------------------------------------------------------- local mode
+def carve_sphere(positions: np.ndarray, cell: np.ndarray, origin: np.ndarray, index: int,
+                 radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Atoms (every periodic image) within ``radius`` (Å) of atom ``index``.
+
+    Returns ``(atom indices, positions)``, the central atom first at its own position,
+    the others at ``x_index + vec`` (unwrapped around the centre).
+    """
+    pairs = neighbor_pairs(positions, cell, radius, origin=origin, centers=np.array([index]))
+    order = np.argsort(pairs.dist, kind="stable")
+    idx = np.concatenate([[index], pairs.j[order]])
+    pos = np.vstack([positions[index], positions[index] + pairs.vec[order]])
+    return idx, pos
+
+
+def write_cluster_data(path: str | os.PathLike, positions: np.ndarray, types: np.ndarray,
+                       masses: Mapping[int, float], padding: float) -> Path:
+    """A LAMMPS data file (atomic) of a cluster in a periodic box with ``padding`` (Å) of
+    vacuum on every side (no interaction across it if padding > cutoff + skin)."""
+    lo = positions.min(axis=0) - padding
+    hi = positions.max(axis=0) + padding
+    lines = ["cluster carved for a local ARTn search", "", f"{len(positions)} atoms",
+             f"{max(masses)} atom types", ""]
+    lines += [f"{lo[k]:.10f} {hi[k]:.10f} {a}lo {a}hi" for k, a in enumerate("xyz")]
+    lines += ["", "Masses", ""] + [f"{t} {m}" for t, m in sorted(masses.items())]
+    lines += ["", "Atoms # atomic", ""]
+    lines += [f"{i + 1} {int(t)} {x:.12f} {y:.12f} {z:.12f}"
+              for i, (t, (x, y, z)) in enumerate(zip(types, positions))]
+    Path(path).write_text("\n".join(lines) + "\n")
+    return Path(path)
+
+
+class ActiveSubset:
+    """Provider on the active atoms only: the others stay at ``x_full`` (frozen)."""
+
+    def __init__(self, provider, x_full: np.ndarray, n_active: int):
+        self.provider, self.x_full, self.n_active = provider, x_full.copy(), n_active
+
+    def reset(self, positions: np.ndarray) -> None:
+        x = self.x_full.copy()
+        x[:self.n_active] = positions
+        self.provider.reset(x)
+
+    def __call__(self, positions: np.ndarray) -> tuple[float, np.ndarray]:
+        x = self.x_full.copy()
+        x[:self.n_active] = positions
+        e, f = self.provider(x)
+        return e, f[:self.n_active]
+
+
+def search_atoms_local(data_file, atom_ids: Iterable[int], *, potential, params, seed: int,
+                       sample_index: int = 0, log_file=None, threads: int = 1,
+                       root: str | os.PathLike = ".", workdir: str | os.PathLike | None = None
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Searches on a sphere carved around each central atom: atoms within
+    ``local_radius`` (Å) move, those in the next ``frozen_shell`` (Å) stay fixed, the rest
+    of the sample is left out. One LAMMPS instance per atom. Returns
+    ``(events, barriers, timing)``."""
+    import tempfile  # noqa: PLC0415
+
+    p = make_params(params)
+    frame = read_lammps_data(data_file)
+    widths = np.diag(frame.cell) if np.allclose(frame.cell, np.diag(np.diag(frame.cell))) \
+        else None
+    if widths is not None and p["local_radius"] >= 0.5 * widths.min():
+        raise ValueError("local_radius must be below half the box (no self-images active)")
+    atom_ids = [int(a) for a in atom_ids]
+    rows: list[dict] = []
+    barrier_rows: list[dict] = []
+    timing = {"calls": 0, "lammps_s": 0.0, "call_s": 0.0}
+    progress = _Progress(len(atom_ids))
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        for done, atom_id in enumerate(atom_ids, start=1):
+            index = atom_id - 1
+            idx, pos = carve_sphere(frame.positions, frame.cell, frame.origin, index,
+                                    p["local_radius"] + p["frozen_shell"])
+            n_active = int((np.linalg.norm(pos - pos[0], axis=1) < p["local_radius"]).sum())
+            cluster = write_cluster_data(Path(tmp) / "cluster.data", pos, frame.types[idx],
+                                         frame.masses, p["local_padding"])
+            with LammpsForces(cluster, potential, log_file=log_file, threads=threads,
+                              root=root) as lmp_forces:
+                lmp_forces.quiet()
+                provider = ActiveSubset(lmp_forces, pos, n_active)
+                x0 = pos[:n_active]
+                e0, _ = provider(x0)
+                perturbed = np.arange(n_active)[
+                    np.linalg.norm(x0 - x0[0], axis=1) < p["perturb_radius"]] \
+                    if p["perturb_neighbors"] else np.array([0])
+                r, barriers = search_one_atom(provider, x0, e0, 0, perturbed, atom_id,
+                                              int(frame.types[index]), {**p, "fix_translation": False},
+                                              seed=seed, sample_index=sample_index)
+                for k in timing:
+                    timing[k] += lmp_forces.timing[k]
+            rows += r
+            barrier_rows.append(_barrier_row(atom_id, int(frame.types[index]), barriers))
+            progress(done)
+    return (pd.DataFrame(rows, columns=EVENTS_COLUMNS),
+            pd.DataFrame(barrier_rows, columns=list(barriers_units(int(p["n_events"])))),
+            timing)
+
+
+def run_artn(data_file: str | os.PathLike, atom_ids: Iterable[int], *,
+             potential: Mapping[str, Any], params: Mapping[str, Any] | None = None,
+             seed: int, sample_index: int = 0, log_file: str | os.PathLike | None = None,
+             threads: int = 1, root: str | os.PathLike = "."
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ARTn searches for the atoms ``atom_ids`` of the inherent structure ``data_file``.
+
+    ``potential``: the config's potential dict (paths relative to ``root``); ``params``:
+    ARTn parameters (see :data:`igd.artn.DEFAULT_PARAMS`, lengths Å, energies eV,
+    curvatures eV/Å², forces eV/Å); ``seed`` the base seed and ``sample_index`` the sample
+    number that, with atom id, event and attempt, seed every attempt.
+
+    With ``params["local"]`` true, each search runs on a sphere carved around the central
+    atom (:func:`search_atoms_local`: ``local_radius`` active + ``frozen_shell`` frozen,
+    Å) instead of the whole periodic box — for large samples.
+
+    Returns ``(events, barriers)``: one row per attempt (columns and units in
+    :data:`EVENTS_UNITS`; ``barrier`` = E_saddle − E_IS in eV, NaN unless ``converged``)
+    and one row per atom with its sorted barriers ``dQ_01 … dQ_NN`` (eV; NaN for events
+    that never converged, listed last; units :func:`barriers_units`).
+    """
+    p = make_params(params)
+    if p["local"]:
+        events, barriers, _ = search_atoms_local(
+            data_file, atom_ids, potential=potential, params=p, seed=seed,
+            sample_index=sample_index, log_file=log_file, threads=threads, root=root)
+        return events, barriers
+    frame = read_lammps_data(data_file)
+    with LammpsForces(data_file, potential, log_file=log_file, threads=threads,
+                      root=root) as provider:
+        x0 = frame.positions
+        e0, f0 = provider(x0)
+        if max_atom_force(f0) > p["force_tol"]:
+            log.warning("the initial structure is not a minimum: max force %.3g eV/Å",
+                        max_atom_force(f0))
+        provider.quiet()
+        events, barriers = search_atoms(provider, x0, e0, frame.types, atom_ids, p,
+                                        seed=seed, sample_index=sample_index,
+                                        cell=frame.cell, origin=frame.origin)
+        t = provider.timing
+        log.info("ARTn: %d force calls, %.2f ms each in LAMMPS, %.2f ms per call in total",
+                 t["calls"], 1e3 * t["lammps_s"] / max(t["calls"], 1),
+                 1e3 * t["call_s"] / max(t["calls"], 1))
+    return events, barriers
