@@ -13,6 +13,11 @@ configfile: "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/glass.smk"
+include: "workflow/rules/labels.smk"
+include: "workflow/rules/features.smk"
+include: "workflow/rules/artn.smk"
+include: "workflow/rules/vibrations.smk"
+include: "workflow/rules/learning.smk"
 
 
 rule all:

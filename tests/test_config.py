@@ -51,6 +51,15 @@ BAD = {
     "quench that heats": (_set("glass.t_final", 2500.0), "glass.t_final"),
     "no mass for an element": (_set("potential.masses", {"Cu": 63.5}), "potential.masses"),
     "negative seed": (_set("seed", -1), "seed"),
+    "gamma_max not above the D2min interval": (_set("shear.strain_max", 2.0e-4), "shear.strain_max"),
+    "D2min interval not a multiple of the step": (_set("shear.d2min_interval", 3.0e-4),
+                                                  "shear.d2min_interval"),
+    "unknown shear direction": (_set("shear.directions", ["xy", "xx"]), "shear.directions"),
+    "test sample that does not exist": (_set("learning.test_samples", ["s7"]),
+                                        "learning.test_samples"),
+    "more test samples than samples": (_set("learning.test_samples", ["s0", "s1", "s2"]),
+                                       "learning.test_samples"),
+    "empty SVM grid": (_set("learning.log2C", {"start": 5, "stop": -3, "step": 2}), "learning.log2C"),
     "unknown initial structure": (_set("system.initial.structure", "fcc"),
                                   "system.initial.structure"),
 }
@@ -95,6 +104,14 @@ def test_b2_start_needs_a_cubic_supercell(default_config):
     cfg["system"]["n_atoms"] = 2 * 5**3
     cfg["system"]["initial"]["structure"] = "b2"
     validate(cfg)
+
+
+def test_grids():
+    from igd.config import grid
+
+    mus = grid({"start": 1.5, "stop": 7.5, "step": 0.2})
+    assert len(mus) == 31 and mus[0] == 1.5 and mus[-1] == 7.5
+    assert len(grid({"start": 3.0, "stop": 15.0, "step": 0.5})) == 25
 
 
 def test_species_counts_and_seeds():

@@ -41,6 +41,7 @@ def test_thermo_follows_the_schedule(tiny_glass_run, smoke_config):
     assert list(thermo.columns[:3]) == ["step", "time", "phase"]
     assert set(thermo["phase"]) == {"heat", "equilibrate", "quench"}
     hot = thermo[thermo["phase"] == "equilibrate"]["temp"]
+    hot = hot.iloc[len(hot) // 2:]                     # after the thermostat caught up
     assert 1700 < hot.mean() < 2300
     assert thermo["temp"].iloc[-1] < 150
     assert np.all(np.diff(thermo["step"]) > 0)

@@ -44,8 +44,9 @@ def test_smoke_run_outputs(smoke_run):
         assert {"step", "temp", "press", "vol", "pe"} <= set(thermo.columns)
         g = read_table(glass / "rdf.parquet")
         assert {"r", "g", "g_CuCu", "g_CuZr", "g_ZrZr"} <= set(g.columns)
-        peak = read_metadata(glass / "rdf.parquet")["first_peak"]
-        assert 2.5 < peak < 2.9                          # paper Fig. 1: first peak ≈ 2.7 Å
+        meta = read_metadata(glass / "rdf.parquet")
+        assert 2.5 < meta["first_peak"] < 2.9            # paper Fig. 1: first peak ≈ 2.7 Å
+        assert 3.4 < meta["first_minimum"] < 4.0
         assert (glass / "inherent.data").stat().st_size > 10_000
         log = (smoke_run / "results" / "logs" / s / "glass.log").read_text()
         assert "quench:" in log and "ETA" in log and "inherent structure" in log
@@ -53,8 +54,9 @@ def test_smoke_run_outputs(smoke_run):
     a0 = read_table(smoke_run / "results/s0/glass/atoms.parquet")
     a1 = read_table(smoke_run / "results/s1/glass/atoms.parquet")
     assert not np.allclose(a0["x"], a1["x"])             # samples differ by seed
-    png = smoke_run / "results" / "figures" / "fig01_rdf.png"
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in ["fig01_rdf", "fig03_dd2min", "fig03_stress_strain", "fig_vmsd"]:
+        png = smoke_run / "results" / "figures" / f"{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     assert (smoke_run / "results" / "benchmarks" / "s0" / "glass.tsv").exists()
 
 
@@ -67,9 +69,40 @@ def _variant(workdir, edit, name):
 
 def test_changed_parameter_reruns_only_what_depends_on_it(smoke_run):
     assert planned_jobs(smoke_run, "config/smoke.yaml") == {}
+    # the variants are dumped with sorted keys: key order alone must rerun nothing
     quench = _variant(smoke_run, lambda c: c["glass"].update(quench_rate=1e14), "q.yaml")
     jobs = planned_jobs(smoke_run, quench)
     assert jobs.get("glass") == 2 and jobs.get("rdf") == 2 and jobs.get("fig01_rdf") == 1
     binning = _variant(smoke_run, lambda c: c["rdf"].update(dr=0.05), "r.yaml")
     jobs = planned_jobs(smoke_run, binning)
-    assert "glass" not in jobs and jobs.get("rdf") == 2
+    # g(r) feeds the D2min cutoff, so the shear reruns too; structure and vMSD do not
+    assert "glass" not in jobs and jobs.get("rdf") == 2 and jobs.get("aqs") == 6
+    assert "structure" not in jobs and "vmsd" not in jobs
+    threshold = _variant(smoke_run, lambda c: c["shear"].update(threshold=0.1), "t.yaml")
+    assert planned_jobs(smoke_run, threshold) == {"labels": 2, "fig03": 1, "all": 1}
+    smearing = _variant(smoke_run, lambda c: c["structure"].update(s2_sigma=0.25), "s.yaml")
+    assert planned_jobs(smoke_run, smearing) == {"structure": 2, "all": 1}
+
+
+def test_smoke_run_labels_and_features(smoke_run, smoke_config):
+    res = smoke_run / "results"
+    for s in ["s0", "s1"]:
+        labels = read_table(res / s / "labels.parquet")
+        assert list(labels.columns[:4]) == ["id", "type", "dd2min_max", "rearranged"]
+        assert labels["rearranged"].dtype == bool and len(labels) == 500
+        assert np.isfinite(labels["dd2min_max"]).all()
+        frac = read_metadata(res / s / "labels.parquet")["rearranged_fraction"]
+        assert 0 < frac < 1
+        for d in ["xy", "yz", "zx"]:
+            curve = read_table(res / s / "shear" / f"{d}_curve.parquet")
+            assert np.all(np.diff(curve["strain"]) > 0)
+            per_atom = read_table(res / s / "shear" / f"{d}.parquet")
+            assert list(per_atom.columns) == ["id", "dd2min_max", "strain_at_max"]
+            cutoff = read_metadata(res / s / "shear" / f"{d}.parquet")["params"]["d2min_cutoff_used"]
+            assert 3.4 < cutoff < 4.0                    # first minimum of g(r)
+        st = read_table(res / s / "structure.parquet")
+        assert st.shape == (500, 1 + 31 + 25) and np.isfinite(st.to_numpy()).all()
+        assert st.columns[1] == "G_1.5" and st.columns[-1] == "S2_15.0"
+        temps = [100, 300, 500]
+        means = [read_table(res / s / "vmsd" / f"{t}K.parquet")["vmsd"].mean() for t in temps]
+        assert np.all(np.diff(means) > 0) and 0.001 < means[0] < 0.1

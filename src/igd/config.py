@@ -40,7 +40,18 @@ def validate(config: dict) -> dict:
         raise ConfigError(_key_of(error), error.message)
     sm_validate(config, schema=str(SCHEMA), set_default=True)
     check(config)
+    canonical = _sorted(config)      # key order must not look like a changed parameter
+    config.clear()
+    config.update(canonical)
     return config
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
 
 
 def _key_of(error) -> str:
@@ -88,6 +99,42 @@ def check(config: Mapping[str, Any]) -> None:
                           f"glass.t_melt = {glass['t_melt']} K")
     if glass["t_start"] > glass["t_melt"]:
         raise ConfigError("glass.t_start", f"{glass['t_start']} K is above glass.t_melt")
+    shear = config.get("shear")
+    if shear:
+        ratio = shear["d2min_interval"] / shear["strain_step"]
+        if ratio < 1 - 1e-9 or abs(ratio - round(ratio)) > 1e-6:
+            raise ConfigError("shear.d2min_interval", f"{shear['d2min_interval']:g} is not a whole "
+                              f"multiple of shear.strain_step = {shear['strain_step']:g}")
+        if shear["strain_max"] <= shear["d2min_interval"]:
+            raise ConfigError("shear.strain_max", f"{shear['strain_max']:g} is not above "
+                              f"shear.d2min_interval = {shear['d2min_interval']:g}")
+    vm = config.get("vmsd")
+    if vm:
+        if vm["temperatures"]["stop"] < vm["temperatures"]["start"]:
+            raise ConfigError("vmsd.temperatures", "stop is below start")
+        ratio = vm["duration"] / vm["sample_every"]
+        if abs(ratio - round(ratio)) > 1e-6:
+            raise ConfigError("vmsd.duration", f"{vm['duration']} ps is not a whole number of "
+                              f"vmsd.sample_every = {vm['sample_every']} ps")
+    learning = config.get("learning")
+    if learning:
+        for key in ("log2C", "log2gamma"):
+            if learning[key]["stop"] < learning[key]["start"]:
+                raise ConfigError(f"learning.{key}", "stop is below start")
+        names = sample_names(config)
+        tests = learning["test_samples"] or names[-1:]
+        unknown = [s for s in tests if s not in names]
+        if unknown:
+            raise ConfigError("learning.test_samples", f"{unknown} are not among the samples {names}")
+        if len(tests) >= len(names):
+            raise ConfigError("learning.test_samples", f"{len(tests)} test samples leave none of "
+                              f"the {len(names)} samples for training")
+    structure = config.get("structure")
+    if structure:
+        for key in ("g_mu", "s2_rc"):
+            grid = structure[key]
+            if grid["stop"] < grid["start"]:
+                raise ConfigError(f"structure.{key}", f"stop {grid['stop']} < start {grid['start']}")
 
 
 def species_counts(n_atoms: int, composition: Mapping[str, float],
@@ -120,3 +167,9 @@ def load(path: str | Path) -> dict:
     """Read a config YAML (no validation; the workflow validates with the schema)."""
     with open(path) as fh:
         return yaml.safe_load(fh)
+
+
+def grid(spec: Mapping[str, float]) -> list[float]:
+    """start..stop inclusive in steps of step, rounded to 6 decimals (config grids)."""
+    n = int(np.floor((spec["stop"] - spec["start"]) / spec["step"] + 1e-9)) + 1
+    return [round(spec["start"] + k * spec["step"], 6) for k in range(n)]

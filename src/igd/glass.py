@@ -173,6 +173,8 @@ def _read_thermo(path: Path, glass, steps: Mapping[str, int], mass_amu: float) -
     arr = np.loadtxt(path, comments="#", ndmin=2)
     df = pd.DataFrame(arr, columns=cols)
     df["step"] = df["step"].astype(np.int64)
+    # fix print writes the row of a phase boundary twice (end of one run, start of the next)
+    df = df.drop_duplicates("step", keep="last").reset_index(drop=True)
     df["time"] = df["step"] * glass["timestep"]
     edges = np.cumsum([steps["heat"], steps["equilibrate"], steps["quench"]])
     df["phase"] = np.array(["heat", "equilibrate", "quench"])[

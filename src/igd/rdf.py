@@ -46,18 +46,23 @@ def rdf_units(columns) -> dict[str, str]:
     return {c: ("Å" if c == "r" else "") for c in columns}
 
 
-def first_peak_and_minimum(r: np.ndarray, g: np.ndarray, smooth: int = 5) -> tuple[float, float]:
+def first_peak_and_minimum(r: np.ndarray, g: np.ndarray, smooth: int = 5,
+                           window: float = 1.6) -> tuple[float, float]:
     """Position (Å) of the first peak of g(r) and of the minimum that follows it.
 
-    The curve is smoothed by a running mean over ``smooth`` bins first.
+    The peak is the maximum of g smoothed by a running mean over ``smooth`` bins (refined
+    on the raw curve); the minimum is that of the smoothed curve between the peak and
+    ``window`` × the peak position (for metallic glasses the first minimum lies near
+    1.35 × the first peak, before the split second peak).
     """
+    r = np.asarray(r, dtype=float)
+    g = np.asarray(g, dtype=float)
     kernel = np.ones(smooth) / smooth
     gs = np.convolve(g, kernel, mode="same")
-    ipk = int(np.argmax(gs))
-    lo = max(0, ipk - smooth)
-    ipk = lo + int(np.argmax(g[lo:ipk + smooth + 1]))   # refine on the raw curve
-    # first local minimum after the peak
-    after = gs[ipk:]
-    rising = np.flatnonzero(np.diff(after) > 0)
-    imin = ipk + (int(rising[0]) if rising.size else len(after) - 1)
+    ipk_s = int(np.argmax(gs))
+    lo = max(0, ipk_s - smooth)
+    ipk = lo + int(np.argmax(g[lo:ipk_s + smooth + 1]))   # refine on the raw curve
+    stop = int(np.searchsorted(r, window * r[ipk], side="right"))
+    seg = gs[ipk_s + 1:max(stop, ipk_s + 2)]
+    imin = ipk_s + 1 + int(np.argmin(seg))
     return float(r[ipk]), float(r[imin])

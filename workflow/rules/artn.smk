@@ -1,0 +1,84 @@
+# Stage 4 (PROTOCOL §4): ARTn activation energies, fanned out in chunks of atoms.
+
+ARTN_CHUNKS = list(range(config["artn"]["chunks"]))
+
+
+rule artn_chunk:
+    input:
+        data="results/{sample}/glass/inherent.data",
+        potential=config["potential"]["file"],
+    output:
+        events=temp("results/{sample}/artn/chunks/{chunk}_events.parquet"),
+        barriers=temp("results/{sample}/artn/chunks/{chunk}_barriers.parquet"),
+    params:
+        search=config["artn"]["search"],
+        chunks=config["artn"]["chunks"],
+        atom_stride=config["artn"]["atom_stride"],
+        n_atoms=config["system"]["n_atoms"],
+        potential=config["potential"],
+        lammps=config["lammps"],
+        seed=config["seed"],
+    log:
+        "results/logs/{sample}/artn_{chunk}.log",
+    benchmark:
+        "results/benchmarks/{sample}/artn_{chunk}.tsv"
+    threads: LAMMPS_THREADS
+    resources:
+        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 10,
+        runtime=lambda wc, attempt: artn_runtime(attempt),
+    conda:
+        ENV
+    script:
+        "../scripts/artn_chunk.py"
+
+
+rule artn_gather:
+    input:
+        atoms="results/{sample}/glass/atoms.parquet",
+        events=expand(
+            "results/{{sample}}/artn/chunks/{chunk}_events.parquet", chunk=ARTN_CHUNKS
+        ),
+        barriers=expand(
+            "results/{{sample}}/artn/chunks/{chunk}_barriers.parquet", chunk=ARTN_CHUNKS
+        ),
+    output:
+        events="results/{sample}/artn/events.parquet",
+        barriers="results/{sample}/artn/barriers.parquet",
+    params:
+        n_events=config["artn"]["search"]["n_events"],
+    log:
+        "results/logs/{sample}/artn_gather.log",
+    benchmark:
+        "results/benchmarks/{sample}/artn_gather.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/artn_gather.py"
+
+
+rule fig02:
+    input:
+        barriers=expand("results/{sample}/artn/barriers.parquet", sample=SAMPLES),
+        atoms=expand("results/{sample}/glass/atoms.parquet", sample=SAMPLES),
+    output:
+        report(
+            "results/figures/fig02_barriers.png",
+            caption="../report/fig02_barriers.rst",
+            category="ARTn",
+        ),
+    params:
+        samples=SAMPLES,
+    log:
+        "results/logs/figures/fig02.log",
+    benchmark:
+        "results/benchmarks/figures/fig02.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/fig02.py"

@@ -1,0 +1,78 @@
+# Stage 3 (PROTOCOL §3, §5): per-atom structural features G and S2.
+
+
+rule structure:
+    input:
+        data="results/{sample}/glass/inherent.data",
+    output:
+        "results/{sample}/structure.parquet",
+    params:
+        structure=config["structure"],
+    log:
+        "results/logs/{sample}/structure.log",
+    benchmark:
+        "results/benchmarks/{sample}/structure.tsv"
+    resources:
+        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 20,
+        runtime=lambda wc, attempt: 10 * attempt,
+    conda:
+        ENV
+    script:
+        "../scripts/structure.py"
+
+
+rule vmsd:
+    input:
+        data="results/{sample}/glass/inherent.data",
+        potential=config["potential"]["file"],
+    output:
+        "results/{sample}/vmsd/{T}K.parquet",
+    params:
+        vmsd=config["vmsd"],
+        potential=config["potential"],
+        lammps=config["lammps"],
+        seed=lambda wc: sample_seed(wc, 1, int(wc.T)),
+    log:
+        "results/logs/{sample}/vmsd_{T}K.log",
+    benchmark:
+        "results/benchmarks/{sample}/vmsd_{T}K.tsv"
+    threads: LAMMPS_THREADS
+    resources:
+        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 10,
+        runtime=lambda wc, attempt: md_runtime(
+            (config["vmsd"]["duration"] + config["vmsd"]["equilibration"])
+            / config["vmsd"]["timestep"],
+            attempt=attempt,
+        ),
+    conda:
+        ENV
+    script:
+        "../scripts/vmsd.py"
+
+
+rule fig_vmsd:
+    input:
+        lambda wc: expand(
+            "results/{sample}/vmsd/{T}K.parquet", sample=SAMPLES, T=VMSD_TEMPERATURES
+        ),
+        atoms=expand("results/{sample}/glass/atoms.parquet", sample=SAMPLES),
+    output:
+        report(
+            "results/figures/fig_vmsd.png",
+            caption="../report/fig_vmsd.rst",
+            category="Features",
+        ),
+    params:
+        samples=SAMPLES,
+        temperatures=VMSD_TEMPERATURES,
+    log:
+        "results/logs/figures/fig_vmsd.log",
+    benchmark:
+        "results/benchmarks/figures/fig_vmsd.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/fig_vmsd.py"

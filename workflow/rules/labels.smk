@@ -1,0 +1,98 @@
+# Stage 2 (PROTOCOL §2): athermal quasi-static shear xy/yz/zx, ΔD²min, plasticity labels.
+
+
+rule aqs:
+    input:
+        data="results/{sample}/glass/inherent.data",
+        rdf="results/{sample}/glass/rdf.parquet",
+        potential=config["potential"]["file"],
+    output:
+        atoms="results/{sample}/shear/{direction}.parquet",
+        curve="results/{sample}/shear/{direction}_curve.parquet",
+        trace="results/{sample}/shear/{direction}_trace.parquet",
+    params:
+        shear=without("shear", "threshold"),
+        potential=config["potential"],
+        lammps=config["lammps"],
+    log:
+        "results/logs/{sample}/aqs_{direction}.log",
+    benchmark:
+        "results/benchmarks/{sample}/aqs_{direction}.tsv"
+    threads: LAMMPS_THREADS
+    resources:
+        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 10,
+        # measured ~0.35 s per minimisation on 500 atoms, ~14 s on 19 652; 3x margin
+        runtime=lambda wc, attempt: int(
+            max(10, 3 * aqs_steps() * 7.0e-4 * config["system"]["n_atoms"] / 60 / LAMMPS_THREADS)
+            * attempt
+        ),
+    conda:
+        ENV
+    script:
+        "../scripts/aqs.py"
+
+
+rule labels:
+    input:
+        atoms="results/{sample}/glass/atoms.parquet",
+        shear=expand(
+            "results/{{sample}}/shear/{direction}.parquet",
+            direction=config["shear"]["directions"],
+        ),
+    output:
+        "results/{sample}/labels.parquet",
+    params:
+        directions=config["shear"]["directions"],
+        threshold=config["shear"]["threshold"],
+    log:
+        "results/logs/{sample}/labels.log",
+    benchmark:
+        "results/benchmarks/{sample}/labels.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/labels.py"
+
+
+rule fig03:
+    input:
+        labels=expand("results/{sample}/labels.parquet", sample=SAMPLES),
+        curves=expand(
+            "results/{sample}/shear/{direction}_curve.parquet",
+            sample=SAMPLES,
+            direction=config["shear"]["directions"],
+        ),
+        traces=expand(
+            "results/{sample}/shear/{direction}_trace.parquet",
+            sample=SAMPLES[:1],
+            direction=config["shear"]["directions"],
+        ),
+    output:
+        dd2min=report(
+            "results/figures/fig03_dd2min.png",
+            caption="../report/fig03_dd2min.rst",
+            category="Labels",
+        ),
+        stress=report(
+            "results/figures/fig03_stress_strain.png",
+            caption="../report/fig03_stress_strain.rst",
+            category="Labels",
+        ),
+    params:
+        samples=SAMPLES,
+        directions=config["shear"]["directions"],
+        threshold=config["shear"]["threshold"],
+    log:
+        "results/logs/figures/fig03.log",
+    benchmark:
+        "results/benchmarks/figures/fig03.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/fig03.py"

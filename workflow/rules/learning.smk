@@ -1,0 +1,272 @@
+# Stage 6 (PROTOCOL §6, §9): feature tables, the IGD SVM and its ablations, the analyses
+# of the IGD field, and paper Figs. 4, 8–13.
+
+from igd.config import grid
+from igd.learning import DEFAULT_MODELS
+
+LEARNING = config["learning"]
+MODELS = list(DEFAULT_MODELS)
+# held-out sample(s): the config's list, by default the last sample (paper: sample 10)
+TEST_SAMPLES = LEARNING["test_samples"] or SAMPLES[-1:]
+
+
+rule features:
+    input:
+        labels="results/{sample}/labels.parquet",
+        structure="results/{sample}/structure.parquet",
+        vmsd=expand("results/{{sample}}/vmsd/{T}K.parquet", T=VMSD_TEMPERATURES),
+        barriers="results/{sample}/artn/barriers.parquet",
+        atoms="results/{sample}/glass/atoms.parquet",
+    output:
+        "results/{sample}/features.parquet",
+    params:
+        temperatures=VMSD_TEMPERATURES,
+        nan_policy=LEARNING["nan_policy"],
+        expected_counts={
+            "G": len(grid(config["structure"]["g_mu"])),
+            "S2": len(grid(config["structure"]["s2_rc"])),
+            "vmsd": len(VMSD_TEMPERATURES),
+        },
+    log:
+        "results/logs/{sample}/features.log",
+    benchmark:
+        "results/benchmarks/{sample}/features.tsv"
+    resources:
+        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 20,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/features.py"
+
+
+rule learn:
+    input:
+        expand("results/{sample}/features.parquet", sample=SAMPLES),
+    output:
+        metrics="results/learning/metrics.json",
+        igd="results/learning/igd.parquet",
+        cv_grid="results/learning/cv_grid.parquet",
+        models=expand("results/learning/model_{model}.joblib", model=MODELS),
+    params:
+        samples=SAMPLES,
+        models=MODELS,
+        test_samples=TEST_SAMPLES,
+        log2C=grid(LEARNING["log2C"]),
+        log2gamma=grid(LEARNING["log2gamma"]),
+        cv_folds=LEARNING["cv_folds"],
+        cv_max_rows=LEARNING["cv_max_rows"],
+        nan_policy=LEARNING["nan_policy"],
+        chi_fraction=LEARNING["chi_fraction"],
+        cache_size_mb=LEARNING["cache_size_mb"],
+        seed=config["seed"],
+    log:
+        "results/logs/learning/learn.log",
+    benchmark:
+        "results/benchmarks/learning/learn.tsv"
+    threads: LEARNING["threads"]
+    resources:
+        mem_mb=lambda wc, threads: 1000
+        + threads * (LEARNING["cache_size_mb"] + config["system"]["n_atoms"] // 10),
+        runtime=learn_runtime,
+    conda:
+        ENV
+    script:
+        "../scripts/learn.py"
+
+
+rule analysis:
+    input:
+        igd="results/learning/igd.parquet",
+        labels=expand("results/{sample}/labels.parquet", sample=SAMPLES),
+        atoms=expand("results/{sample}/glass/atoms.parquet", sample=SAMPLES),
+    output:
+        correlation="results/learning/correlation.parquet",
+        xi="results/learning/xi.json",
+        p_active="results/learning/p_active.parquet",
+        binned="results/learning/binned_dd2min.parquet",
+        prdf="results/learning/prdf_igd.parquet",
+    params:
+        samples=SAMPLES,
+        models=MODELS,
+        elements=ELEMENTS,
+        threshold=config["shear"]["threshold"],
+        analysis=LEARNING["analysis"],
+    log:
+        "results/logs/learning/analysis.log",
+    benchmark:
+        "results/benchmarks/learning/analysis.tsv"
+    resources:
+        mem_mb=lambda wc: 2000 + config["system"]["n_atoms"] // 5,
+        # neighbour passes over all samples: ~1 min per 10 000 atoms (our estimate), min 10
+        runtime=lambda wc, attempt: max(10, config["system"]["n_atoms"] * len(SAMPLES) // 10000)
+        * attempt,
+    conda:
+        ENV
+    script:
+        "../scripts/analysis.py"
+
+
+rule fig04:
+    input:
+        cv_grid="results/learning/cv_grid.parquet",
+    output:
+        report(
+            "results/figures/fig04_cv_grid.png",
+            caption="../report/fig04_cv_grid.rst",
+            category="Learning",
+        ),
+    log:
+        "results/logs/figures/fig04.log",
+    benchmark:
+        "results/benchmarks/figures/fig04.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/fig_learning.py"
+
+
+rule fig08:
+    input:
+        p_active="results/learning/p_active.parquet",
+    output:
+        report(
+            "results/figures/fig08_p_active.png",
+            caption="../report/fig08_p_active.rst",
+            category="Learning",
+        ),
+    params:
+        threshold=config["shear"]["threshold"],
+    log:
+        "results/logs/figures/fig08.log",
+    benchmark:
+        "results/benchmarks/figures/fig08.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/fig_learning.py"
+
+
+rule fig09:
+    input:
+        igd="results/learning/igd.parquet",
+        correlation="results/learning/correlation.parquet",
+        xi="results/learning/xi.json",
+    output:
+        report(
+            "results/figures/fig09_igd.png",
+            caption="../report/fig09_igd.rst",
+            category="Learning",
+        ),
+    log:
+        "results/logs/figures/fig09.log",
+    benchmark:
+        "results/benchmarks/figures/fig09.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/fig_learning.py"
+
+
+rule fig10:
+    input:
+        prdf="results/learning/prdf_igd.parquet",
+    output:
+        report(
+            "results/figures/fig10_prdf_igd.png",
+            caption="../report/fig10_prdf_igd.rst",
+            category="Learning",
+        ),
+    log:
+        "results/logs/figures/fig10.log",
+    benchmark:
+        "results/benchmarks/figures/fig10.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/fig_learning.py"
+
+
+rule fig11:
+    input:
+        binned="results/learning/binned_dd2min.parquet",
+    output:
+        report(
+            "results/figures/fig11_dd2min_vs_igd.png",
+            caption="../report/fig11_dd2min_vs_igd.rst",
+            category="Learning",
+        ),
+    params:
+        threshold=config["shear"]["threshold"],
+    log:
+        "results/logs/figures/fig11.log",
+    benchmark:
+        "results/benchmarks/figures/fig11.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/fig_learning.py"
+
+
+rule fig12:
+    input:
+        metrics="results/learning/metrics.json",
+    output:
+        report(
+            "results/figures/fig12_models.png",
+            caption="../report/fig12_models.rst",
+            category="Learning",
+        ),
+    params:
+        models=MODELS,
+    log:
+        "results/logs/figures/fig12.log",
+    benchmark:
+        "results/benchmarks/figures/fig12.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/fig_learning.py"
+
+
+rule fig13:
+    input:
+        correlation="results/learning/correlation.parquet",
+        xi="results/learning/xi.json",
+    output:
+        report(
+            "results/figures/fig13_xi.png",
+            caption="../report/fig13_xi.rst",
+            category="Learning",
+        ),
+    params:
+        models=MODELS,
+    log:
+        "results/logs/figures/fig13.log",
+    benchmark:
+        "results/benchmarks/figures/fig13.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/fig_learning.py"
