@@ -6,7 +6,7 @@ few steps at the paper's Δγ and ftol, then one or two steps on the same glass 
 (19 652 atoms, γ_max/Δγ steps × 3 directions × 10 samples) assuming a per-step cost
 linear in N at the iteration count measured on the larger system.
 
-    .venv/bin/python benchmarks/bench_aqs.py [--data /tmp/tiny_glass.data] [--steps 10]
+    .venv/bin/python benchmarks/bench_aqs.py [--data results/s0/glass/inherent.data] [--steps 10]
         [--big-steps 2] [--replicate 3] [--min-style cg] [--ftol 1e-10] [--skin 0.5]
         [--threads 1] [--suffix omp]
 
@@ -75,7 +75,7 @@ def measure(data: Path, steps: int, args, grab: _Grab) -> dict:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, default=Path("/tmp/tiny_glass.data"))
+    p.add_argument("--data", type=Path, default=Path("results/s0/glass/inherent.data"))
     p.add_argument("--steps", type=int, default=10, help="AQS steps on the small glass")
     p.add_argument("--big-steps", type=int, default=2, help="steps on the replicated glass"
                    " (0: skip)")

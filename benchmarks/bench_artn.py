@@ -6,7 +6,7 @@ evaluation (inside ``run 1 pre no post no``) and Python (scatter/gather + algori
 target overhead ≤ 20 %), and the cost per search (force calls × ms per call) to choose
 the events per atom of the tiny default.
 
-    .venv/bin/python benchmarks/bench_artn.py [--data /tmp/tiny_glass.data] [--atoms 10]
+    .venv/bin/python benchmarks/bench_artn.py [--data results/s0/glass/inherent.data] [--atoms 10]
         [--events 4] [--params '{"push_mode": "displacement"}'] [--out events.parquet]
     .venv/bin/python benchmarks/bench_artn.py --validate-local [--replicate 4 3 3]
         [--atoms 3] [--events 2]
@@ -97,7 +97,7 @@ def validate_local(args, params) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default="/tmp/tiny_glass.data")
+    ap.add_argument("--data", default="results/s0/glass/inherent.data")
     ap.add_argument("--atoms", type=int, default=10, help="random atoms searched")
     ap.add_argument("--events", type=int, default=4, help="events per atom")
     ap.add_argument("--seed", type=int, default=2024)

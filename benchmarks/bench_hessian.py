@@ -87,7 +87,7 @@ def measure(step: str, data: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=Path("/tmp/tiny_glass.data"))
+    ap.add_argument("--data", type=Path, default=Path("results/s0/glass/inherent.data"))
     ap.add_argument("--replicate", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--random", type=int, nargs="*", default=[],
                     help="also measure random 50/50 packings of these atom counts (19652)")

@@ -52,8 +52,10 @@ def run_package(data: Path, steps: int, cfg: dict) -> float:
     lmp.command(f"read_data {data}")
     lmp.commands_list(md_commands(cfg))
     g = dict(cfg["glass"])
+    # the production chunk length: the default quench's steps over its progress lines
+    chunk = glassmod.phase_steps(g)["quench"] / g["progress_chunks"]
     t0 = time.perf_counter()
-    glassmod._md(lmp, steps, 2000.0, 1000.0, g, "bench", g["progress_chunks"])
+    glassmod._md(lmp, steps, 2000.0, 1000.0, g, "bench", max(1, round(steps / chunk)))
     dt = time.perf_counter() - t0
     lmp.close()
     return steps / dt
@@ -85,8 +87,8 @@ def run_executable(data: Path, steps: int, cfg: dict, work: Path) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps-small", type=int, default=3000)
-    ap.add_argument("--steps-large", type=int, default=150)
+    ap.add_argument("--steps-small", type=int, default=10000)
+    ap.add_argument("--steps-large", type=int, default=300)
     args = ap.parse_args()
     cfg = validate(load(ROOT / "config" / "config.yaml"))
     paper = validate(load(ROOT / "config" / "paper.yaml"))

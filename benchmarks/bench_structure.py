@@ -2,7 +2,7 @@
 
     nice .venv/bin/python benchmarks/bench_structure.py [--data IS.data] [--skip-dscribe]
 
-Default system: the tiny glass (/tmp/tiny_glass.data, 500 atoms) replicated 4×4×4
+Default system: the tiny glass of the default run (results/s0/glass/inherent.data, 500 atoms) replicated 4×4×4
 (32 000 atoms, same density and local structure); the features of its first 19 652 atoms
 (the paper's sample size) are computed with the full periodic environment. With
 ``--data`` a paper-size inherent structure is used as is (all its atoms).
@@ -36,7 +36,7 @@ def peak_rss_mb() -> float:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=None, help="paper-size IS (LAMMPS data file)")
-    ap.add_argument("--tiny", default="/tmp/tiny_glass.data")
+    ap.add_argument("--tiny", default="results/s0/glass/inherent.data")
     ap.add_argument("--skip-dscribe", action="store_true")
     args = ap.parse_args(argv)
 

@@ -60,6 +60,10 @@ BAD = {
     "more test samples than samples": (_set("learning.test_samples", ["s0", "s1", "s2"]),
                                        "learning.test_samples"),
     "empty SVM grid": (_set("learning.log2C", {"start": 5, "stop": -3, "step": 2}), "learning.log2C"),
+    "inverted boson-peak band": (_set("hessian.band", [6.0, 0.5]), "hessian.band"),
+    "dynamics that end before they start": (_set("dynamics.t_max", 0.001), "dynamics.t_max"),
+    "unknown ARTn parameter": (_set("artn.search", {"n_event": 2}), "artn.search"),
+    "negative ARTn push": (_set("artn.search", {"push_step": -0.1}), "artn.search.push_step"),
     "unknown initial structure": (_set("system.initial.structure", "fcc"),
                                   "system.initial.structure"),
 }

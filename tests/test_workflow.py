@@ -54,7 +54,10 @@ def test_smoke_run_outputs(smoke_run):
     a0 = read_table(smoke_run / "results/s0/glass/atoms.parquet")
     a1 = read_table(smoke_run / "results/s1/glass/atoms.parquet")
     assert not np.allclose(a0["x"], a1["x"])             # samples differ by seed
-    for name in ["fig01_rdf", "fig03_dd2min", "fig03_stress_strain", "fig_vmsd"]:
+    for name in ["fig01_rdf", "fig02_barriers", "fig03_dd2min", "fig03_stress_strain",
+                 "fig04_cv_grid", "fig05_vdos", "fig06_dynamics", "fig08_p_active", "fig09_igd",
+                 "fig10_prdf_igd", "fig11_dd2min_vs_igd", "fig12_models", "fig13_xi",
+                 "fig_vmsd"]:
         png = smoke_run / "results" / "figures" / f"{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     assert (smoke_run / "results" / "benchmarks" / "s0" / "glass.tsv").exists()
@@ -106,3 +109,44 @@ def test_smoke_run_labels_and_features(smoke_run, smoke_config):
         temps = [100, 300, 500]
         means = [read_table(res / s / "vmsd" / f"{t}K.parquet")["vmsd"].mean() for t in temps]
         assert np.all(np.diff(means) > 0) and 0.001 < means[0] < 0.1
+
+
+def test_smoke_run_artn_vibrations_and_learning(smoke_run):
+    res = smoke_run / "results"
+    for s in ["s0", "s1"]:
+        events = read_table(res / s / "artn" / "events.parquet")
+        assert {"id", "event", "status", "barrier", "force_calls"} <= set(events.columns)
+        assert (events["status"] == "converged").mean() > 0.5
+        ok = events[events["status"] == "converged"]
+        assert (ok["barrier"] > 0).all() and ok["force_calls"].median() < 1000
+        barriers = read_table(res / s / "artn" / "barriers.parquet")
+        assert len(barriers) == 500 and barriers["searched"].sum() == 100   # atom_stride 5
+        assert barriers.loc[~barriers["searched"], "dQ_01"].isna().all()      # never a silent 0
+        vd = read_table(res / s / "hessian" / "vdos.parquet")
+        assert {"nu", "g", "g_over_nu2"} <= set(vd.columns)
+        assert abs(np.trapezoid(vd["g"], vd["nu"]) - 1) < 0.02
+        ha = read_table(res / s / "hessian" / "atoms.parquet")
+        assert {"id", "I_BP", "p_1pct", "p_025pct"} <= set(ha.columns) and len(ha) == 500
+        np.testing.assert_allclose(ha["p_1pct"].sum(), 1.0, rtol=1e-6)
+        dyn = read_table(res / s / "dynamics" / "atoms.parquet")
+        assert dyn.columns[0] == "id" and len(dyn) == 500 and dyn.shape[1] > 10
+        feats = read_table(res / s / "features.parquet")
+        assert list(feats.columns[:3]) == ["id", "type", "label"]
+        assert set(feats["label"]) <= {-1, 1}
+        n_g = sum(c.startswith("G_") for c in feats.columns)
+        n_s2 = sum(c.startswith("S2_") for c in feats.columns)
+        n_v = sum(c.startswith("vmsd_") for c in feats.columns)
+        n_q = sum(c.startswith("dQ_") for c in feats.columns)
+        assert (n_g, n_s2, n_v, n_q) == (31, 25, 3, 1)
+    import json
+
+    metrics = json.loads((res / "learning" / "metrics.json").read_text())
+    for model in ["all", "vmsd", "dQ", "G", "S2"]:
+        m = metrics["models"][model] if "models" in metrics else metrics[model]
+        for key in ["accuracy", "recall", "precision", "roc_auc", "C", "gamma"]:
+            assert key in m, (model, key)
+        assert 0 <= m["accuracy"] <= 1
+    igd = read_table(res / "learning" / "igd.parquet")
+    assert {"sample", "id", "igd", "train"} <= set(igd.columns)
+    assert not igd.loc[igd["sample"] == "s1", "train"].any()           # held-out sample
+    assert igd.loc[igd["sample"] == "s0", "train"].any()

@@ -28,6 +28,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .rdf import partial_rdf  # noqa: F401  (re-exported: analyses use it)
 from .neighbors import neighbor_pairs
 
 log = logging.getLogger(__name__)
@@ -266,52 +267,3 @@ def fraction_in_bins(x: np.ndarray, flag: np.ndarray, edges: Sequence[float]
     mid = np.sqrt(e[:-1] * e[1:]) if (e > 0).all() else 0.5 * (e[:-1] + e[1:])
     return pd.DataFrame({"x_lo": e[:-1], "x_hi": e[1:], "x_mid": mid, "n": n,
                          "fraction": frac, "stderr": err})
-
-
-def partial_rdf(positions: np.ndarray, cell: np.ndarray, types: np.ndarray,
-                r_max: float, dr: float, *, centers: np.ndarray | None = None,
-                type_names: Mapping[int, str] | None = None, origin=(0.0, 0.0, 0.0)
-                ) -> pd.DataFrame:
-    """Total and partial g(r) seen from a subset of centre atoms (all atoms by default).
-
-    g_uv(r) = ⟨number of type-v neighbours in the shell [r, r+dr) of a type-u centre⟩ /
-    (ρ_v · shell volume), with ρ_v the number density of type v over the whole cell.
-    Centres: boolean mask or index array (e.g. the top 10 % IGD atoms, Fig. 10).
-    Columns ``r`` (bin centre, Å), ``g`` (all centres, all neighbours) and ``g_<u><v>``
-    for every ordered pair of type names (default ``{1: "Cu", 2: "Zr"}``).
-    """
-    types = np.asarray(types)
-    n = types.size
-    if centers is None:
-        idx = np.arange(n)
-    else:
-        c = np.asarray(centers)
-        idx = np.flatnonzero(c) if c.dtype == bool else c.astype(np.int64)
-    if idx.size == 0:
-        raise ValueError("no centre atoms")
-    names = dict(type_names or {1: "Cu", 2: "Zr"})
-    volume = abs(np.linalg.det(np.asarray(cell, dtype=float)))
-    n_bins = int(math.ceil(r_max / dr - 1e-9))
-    edges = np.arange(n_bins + 1) * dr
-    shell = 4.0 / 3.0 * np.pi * (edges[1:] ** 3 - edges[:-1] ** 3)
-    counts: dict[tuple[int, int], np.ndarray] = {}
-    total = np.zeros(n_bins)
-    for chunk in np.array_split(idx, max(1, idx.size // 2000)):
-        p = neighbor_pairs(positions, cell, r_max, origin=origin, centers=chunk)
-        b = (p.dist / dr).astype(np.int64)
-        keep = b < n_bins
-        b, ti, tj = b[keep], types[p.i[keep]], types[p.j[keep]]
-        total += np.bincount(b, minlength=n_bins)
-        for u in names:
-            for v in names:
-                m = (ti == u) & (tj == v)
-                counts[(u, v)] = counts.get((u, v), 0) + np.bincount(b[m], minlength=n_bins)
-    out = pd.DataFrame({"r": 0.5 * (edges[:-1] + edges[1:])})
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["g"] = total / (idx.size * n / volume * shell)
-        for u in names:
-            n_u = int((types[idx] == u).sum())
-            for v in names:
-                rho_v = (types == v).sum() / volume
-                out[f"g_{names[u]}{names[v]}"] = counts[(u, v)] / (n_u * rho_v * shell)
-    return out

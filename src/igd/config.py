@@ -129,6 +129,13 @@ def check(config: Mapping[str, Any]) -> None:
         if len(tests) >= len(names):
             raise ConfigError("learning.test_samples", f"{len(tests)} test samples leave none of "
                               f"the {len(names)} samples for training")
+    hessian = config.get("hessian")
+    if hessian and not 0 < hessian["band"][0] < hessian["band"][1]:
+        raise ConfigError("hessian.band", f"{hessian['band']} is not [lo, hi] with 0 < lo < hi")
+    dynamics = config.get("dynamics")
+    if dynamics and not dynamics["t_min"] < dynamics["t_max"]:
+        raise ConfigError("dynamics.t_max", f"{dynamics['t_max']} ps is not above "
+                          f"dynamics.t_min = {dynamics['t_min']} ps")
     structure = config.get("structure")
     if structure:
         for key in ("g_mu", "s2_rc"):

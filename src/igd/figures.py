@@ -120,7 +120,7 @@ def fig02_barriers(barriers: dict[str, pd.DataFrame], atoms: dict[str, pd.DataFr
                    path: str | os.PathLike, slab: float = 4.0) -> None:
     """Paper Fig. 2: (a) ΔQ distributions (all, Cu, Zr); (b) slab map of ΔQ_1 of the first
     sample; (c) sorted barrier spectra of two atoms (the softest and a median one)."""
-    fig, (ax0, ax1, ax2) = plt.subplots(1, 3, figsize=(14, 4))
+    fig, (ax0, ax1, ax2) = plt.subplots(1, 3, figsize=(15, 4.2), layout="constrained")
     merged = []
     for s, b in barriers.items():
         m = b.drop(columns=["type"], errors="ignore").merge(
