@@ -18,6 +18,19 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 WORKFLOW_FILES = ["Snakefile", "workflow", "config", "potentials", "envs"]
 
 
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def assert_png(path: Path, min_width: int = 300) -> None:
+    """A real, non-blank PNG of a plausible size."""
+    import matplotlib.image as mpimg
+
+    assert path.read_bytes()[:8] == PNG
+    img = mpimg.imread(path)
+    assert img.shape[1] >= min_width and img.shape[0] >= 200
+    assert img[..., :3].std() > 0.01           # not a blank canvas
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT

@@ -17,16 +17,7 @@ from igd.io import read_metadata, read_table, write_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "workflow" / "scripts"
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def assert_png(path: Path, min_width: int = 300) -> None:
-    import matplotlib.image as mpimg
-
-    assert path.read_bytes()[:8] == PNG
-    img = mpimg.imread(path)
-    assert img.shape[1] >= min_width and img.shape[0] >= 200
-    assert img[..., :3].std() > 0.01           # not a blank canvas
+from conftest import PNG, assert_png  # noqa: F401
 
 
 # --------------------------------------------------------------------------------------

@@ -11,16 +11,7 @@ import pytest
 
 from igd import figures_vibrations as fv
 
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def assert_png(path: Path, min_width: int = 300) -> None:
-    import matplotlib.image as mpimg
-
-    assert path.read_bytes()[:8] == PNG
-    img = mpimg.imread(path)
-    assert img.shape[1] >= min_width and img.shape[0] >= 200
-    assert img[..., :3].std() > 0.01           # not a blank canvas
+from conftest import PNG, assert_png  # noqa: F401
 
 
 def debye_plus_peak(nu: np.ndarray, a: float = 0.01, bump: float = 0.05) -> np.ndarray:

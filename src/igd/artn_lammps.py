@@ -44,7 +44,7 @@ import pandas as pd
 
 from .artn import SearchResult, artn_search, make_params, max_atom_force
 from .data import read_lammps_data
-from .lmp import potential_commands, start_lammps
+from .lmp import load_structure, start_lammps
 from .neighbors import neighbor_pairs
 
 log = logging.getLogger(__name__)
@@ -81,9 +81,7 @@ class LammpsForces:
         self.lmp = start_lammps(log_file, threads=threads, suffix=suffix)
         lmp = self.lmp
         lmp.command("atom_modify sort 0 0.0")
-        lmp.command(f"read_data {Path(data_file).resolve()}")
-        for cmd in potential_commands(potential, root):
-            lmp.command(cmd)
+        load_structure(lmp, data_file, potential, root=root)
         lmp.command(f"neighbor {skin} bin")
         lmp.command("neigh_modify every 1 delay 0 check yes")
         lmp.command("thermo_style custom step pe")

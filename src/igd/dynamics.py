@@ -268,7 +268,7 @@ def run_dynamics(data_file: str | os.PathLike, *, potential: Mapping[str, Any],
     dy_<k>, dz_<k>`` (Å) per time index k; ``times_df`` = ``k, step, t, temp, press, vol,
     pe`` at each recorded time (put ``times_df.t`` in the atoms table's metadata too).
     """
-    from .lmp import gather, potential_commands, start_lammps  # noqa: PLC0415
+    from .lmp import gather, load_structure, start_lammps  # noqa: PLC0415
 
     steps = np.unique(np.rint(np.asarray(times_ps, dtype=float) / timestep).astype(np.int64))
     if steps.size == 0 or steps[0] < 1:
@@ -277,11 +277,7 @@ def run_dynamics(data_file: str | os.PathLike, *, potential: Mapping[str, Any],
     masses = np.array([frame.masses[t] for t in frame.types]) if frame.masses else None
     lmp = start_lammps(log_file, threads=threads, suffix=suffix)
     try:
-        lmp.command(f"read_data {Path(data_file).resolve()}")
-        for cmd in potential_commands(potential, root):
-            lmp.command(cmd)
-        if neighbor_skin is not None:
-            lmp.command(f"neighbor {neighbor_skin} bin")
+        load_structure(lmp, data_file, potential, root=root, neighbor_skin=neighbor_skin)
         lmp.command(f"timestep {timestep}")
         lmp.command("compute igd_xu all property/atom xu yu zu")
         lmp.command("thermo_style custom step temp press vol pe")

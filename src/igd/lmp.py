@@ -152,6 +152,19 @@ def potential_commands(potential: Mapping[str, Any], root: str | os.PathLike = "
             f"pair_coeff * * {path.resolve()} {elements}"]
 
 
+def load_structure(lmp, data_file: str | os.PathLike, potential: Mapping[str, Any], *,
+                   root: str | os.PathLike = ".", neighbor_skin: float | None = None) -> None:
+    """Read an inherent structure (LAMMPS data file) and set up the (checked) potential.
+
+    The one set-up every stage that starts from the IS shares; ``neighbor_skin`` (Å) keeps
+    LAMMPS' metal default (2 Å) when None.
+    """
+    lmp.command(f"read_data {Path(data_file).resolve()}")
+    lmp.commands_list(potential_commands(potential, root))
+    if neighbor_skin is not None:
+        lmp.command(f"neighbor {neighbor_skin} bin")
+
+
 def gather(lmp, name: str, count: int = 1, dtype: int = 1) -> np.ndarray:
     """A per-atom quantity of all atoms ordered by id (``x``, ``type``, ``c_pe`` …).
 

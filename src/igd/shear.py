@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from .dmin import NORMALIZATIONS, d2min, reference_pairs
-from .lmp import box, gather, potential_commands, start_lammps
+from .lmp import box, gather, load_structure, start_lammps
 
 log = logging.getLogger(__name__)
 
@@ -168,11 +168,8 @@ def run_aqs(data_file: str | os.PathLike, direction: str, *, potential: Mapping[
 
     lmp = start_lammps(log_file, threads=threads, suffix=suffix)
     try:
-        lmp.command(f"read_data {Path(data_file).resolve()}")
-        for cmd in potential_commands(potential, root):
-            lmp.command(cmd)
-        if neighbor_skin is not None:
-            lmp.command(f"neighbor {_fmt(neighbor_skin)} bin")
+        load_structure(lmp, data_file, potential, root=root,
+                       neighbor_skin=None if neighbor_skin is None else _fmt(neighbor_skin))
         lmp.command("change_box all triclinic")
         # T = 0 stress: drop velocities the data file may carry (they would add a kinetic
         # term to pxy) and use the virial-only pressure anyway

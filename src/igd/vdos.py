@@ -91,16 +91,14 @@ def lammps_dynamical_matrix(data_file: str | os.PathLike, *, potential: Mapping[
     file's ``Masses`` section; rows/columns are ordered by atom id. Costs 6N force calls
     and a (3N)² float64 matrix in memory and on a temporary file.
     """
-    from .lmp import potential_commands, start_lammps  # noqa: PLC0415
+    from .lmp import load_structure, start_lammps  # noqa: PLC0415
 
     frame = read_lammps_data(data_file)
     if not frame.masses:
         raise ValueError(f"{data_file}: no Masses section; the dynamical matrix needs them")
     lmp = start_lammps(log_file, threads=threads, suffix=suffix)
     try:
-        lmp.command(f"read_data {Path(data_file).resolve()}")
-        for cmd in potential_commands(potential, root):
-            lmp.command(cmd)
+        load_structure(lmp, data_file, potential, root=root)
         n = int(lmp.get_natoms())
         with tempfile.TemporaryDirectory(prefix="igd_dynmat_") as tmp:
             out = Path(tmp) / "dynmat.bin"

@@ -318,8 +318,7 @@ def run_vmsd(data_file: str | os.PathLike, *, potential: Mapping[str, Any],
         suffix = "omp"
     lmp = lmpmod.start_lammps(log_file, threads=threads, suffix=suffix)
     try:
-        lmp.command(f"read_data {Path(data_file).resolve()}")
-        lmp.commands_list(lmpmod.potential_commands(potential, root))
+        lmpmod.load_structure(lmp, data_file, potential, root=root)
         lmp.command("thermo_style custom step temp pe press vol")
         lmp.command(f"thermo {max(every, steps // 20)}")
         ref = reference(lmp)
