@@ -307,13 +307,7 @@ def test_local_cluster_energy_differences_are_exact(tiny_glass, tmp_path):
     from igd.artn_lammps import (ActiveSubset, LammpsForces, carve_sphere,
                                  write_cluster_data)
     from igd.data import read_lammps_data
-    from igd.lmp import start_lammps
-    lmp = start_lammps(None)
-    lmp.command(f"read_data {tiny_glass}")
-    lmp.command("replicate 2 2 2")
-    big = tmp_path / "replica.data"
-    lmp.command(f"write_data {big}")
-    lmp.close()
+    big = _replicate(tiny_glass, tmp_path / "replica.data")
     frame = read_lammps_data(big)
     index = 4
     idx, pos = carve_sphere(frame.positions, frame.cell, frame.origin, index, 16.0)
@@ -335,19 +329,24 @@ def test_local_cluster_energy_differences_are_exact(tiny_glass, tmp_path):
     np.testing.assert_allclose(f_loc0[0], f0[index], atol=1e-8)
 
 
+def _replicate(data, out, counts="2 2 2"):
+    """The glass replicated (LAMMPS ``replicate``) into a larger data file."""
+    from igd.lmp import start_lammps
+    lmp = start_lammps(None)
+    lmp.command(f"read_data {data}")
+    lmp.command(f"replicate {counts}")
+    lmp.command(f"write_data {out}")
+    lmp.close()
+    return out
+
+
 @pytest.mark.lammps
 def test_run_artn_local_mode(tiny_glass, tmp_path):
     from igd.artn_lammps import EVENTS_UNITS, run_artn
-    from igd.lmp import start_lammps
     with pytest.raises(ValueError, match="half the box"):   # 500 atoms: too small
         run_artn(tiny_glass, [1], potential=POTENTIAL, seed=1, root=ROOT,
                  params={"local": True, "n_events": 1})
-    lmp = start_lammps(None)
-    lmp.command(f"read_data {tiny_glass}")
-    lmp.command("replicate 2 2 2")
-    big = tmp_path / "replica.data"
-    lmp.command(f"write_data {big}")
-    lmp.close()
+    big = _replicate(tiny_glass, tmp_path / "replica.data")
     params = {"local": True, "local_radius": 7.0, "frozen_shell": 8.0, "n_events": 2,
               "max_attempts": 2}
     ev, bar = run_artn(big, [9], potential=POTENTIAL, params=params, seed=5, root=ROOT)

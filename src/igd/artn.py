@@ -333,6 +333,23 @@ def relax(provider: ForceProvider, x: np.ndarray, p: Mapping[str, Any]
     return x, e, f, max_atom_force(f) < p["final_force_tol"]
 
 
+def _push_and_relax(prov, x: np.ndarray, direction: np.ndarray, fire: "_Fire",
+                    p: Mapping[str, Any], *, reset: bool):
+    """One push of ``push_step`` along ``direction``, then at most ``n_perp_basin`` FIRE
+    steps perpendicular to it. Returns (x, energy, forces)."""
+    x = x + p["push_step"] * direction
+    e, f = prov(x)
+    basis = constraint_basis(direction, p["fix_translation"])
+    if reset:
+        fire.reset()
+    for _ in range(int(p["n_perp_basin"])):
+        if _perp_max_force(f, basis) < p["force_tol"]:
+            break
+        x = x + fire.step(f, basis)
+        e, f = prov(x)
+    return x, e, f
+
+
 def artn_search(provider: ForceProvider, x0: np.ndarray, e0: float, d0: np.ndarray,
                 params: Mapping[str, Any] | None = None) -> SearchResult:
     """One ARTn search from the minimum ``x0`` (energy ``e0``, eV) along perturbation ``d0``.
@@ -396,16 +413,7 @@ def _search(prov: CountingProvider, x0: np.ndarray, e0: float, d0: np.ndarray,
             direction /= np.linalg.norm(direction)
         else:
             direction = push0
-        x = x + p["push_step"] * direction
-        e, f = prov(x)
-        basis = constraint_basis(direction, p["fix_translation"])
-        if p["fire_reset_push"]:
-            fire.reset()
-        for _ in range(int(p["n_perp_basin"])):
-            if _perp_max_force(f, basis) < p["force_tol"]:
-                break
-            x = x + fire.step(f, basis)
-            e, f = prov(x)
+        x, e, f = _push_and_relax(prov, x, direction, fire, p, reset=p["fire_reset_push"])
     res.eigenvalue = lam
     if not activated:
         _record(res, x, x0, e, f, p)
@@ -438,15 +446,7 @@ def _search(prov: CountingProvider, x0: np.ndarray, e0: float, d0: np.ndarray,
                     _record(res, x, x0, e, f, p)
                     return
                 direction = (x - x0) / np.linalg.norm(x - x0)
-                x = x + p["push_step"] * direction
-                e, f = prov(x)
-                basis = constraint_basis(direction, p["fix_translation"])
-                fire.reset()
-                for _ in range(int(p["n_perp_basin"])):
-                    if _perp_max_force(f, basis) < p["force_tol"]:
-                        break
-                    x = x + fire.step(f, basis)
-                    e, f = prov(x)
+                x, e, f = _push_and_relax(prov, x, direction, fire, p, reset=True)
                 fire.reset()
                 continue
             lost = 0
