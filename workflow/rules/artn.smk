@@ -16,7 +16,7 @@ rule artn_chunk:
         atom_stride=config["artn"]["atom_stride"],
         n_atoms=config["system"]["n_atoms"],
         potential=config["potential"],
-        lammps=config["lammps"],
+        lammps=without("lammps", "mpi_tasks"),
         seed=config["seed"],
     log:
         "results/logs/{sample}/artn_{chunk}.log",

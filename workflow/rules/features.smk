@@ -1,5 +1,7 @@
 # Stage 3 (PROTOCOL §3, §5): per-atom structural features G and S2.
 
+from igd.cli import params_json
+
 
 rule structure:
     input:
@@ -30,8 +32,15 @@ rule vmsd:
     params:
         vmsd=config["vmsd"],
         potential=config["potential"],
-        lammps=config["lammps"],
+        lammps=without("lammps", "mpi_tasks"),
         seed=lambda wc: sample_seed(wc, 1, int(wc.T)),
+        json=lambda wc: params_json(
+            wc,
+            vmsd=config["vmsd"],
+            potential=config["potential"],
+            lammps=without("lammps", "mpi_tasks"),
+            seed=sample_seed(wc, 1, int(wc.T)),
+        ),
     log:
         "results/logs/{sample}/vmsd_{T}K.log",
     benchmark:
@@ -44,10 +53,14 @@ rule vmsd:
             / config["vmsd"]["timestep"],
             attempt=attempt,
         ),
+        **MPI_RESOURCES,
     conda:
         ENV
-    script:
-        "../scripts/vmsd.py"
+    shell:
+        MPI_LAUNCH
+        + "python -m igd.cli vmsd --params-json {params.json:q}"
+        " --input data={input.data:q} --output table={output:q}"
+        " --log {log:q} --threads {threads} 2>> {log:q}"
 
 
 rule fig_vmsd:

@@ -1,5 +1,6 @@
 # Stage 1 (PROTOCOL §1): melt-quench each sample to its inherent structure; g(r).
 
+from igd.cli import params_json
 from igd.glass import phase_steps
 
 
@@ -14,8 +15,17 @@ rule glass:
         system=config["system"],
         glass=config["glass"],
         potential=config["potential"],
-        lammps=config["lammps"],
+        lammps=without("lammps", "mpi_tasks"),
         seed=sample_seed,
+        # all of the above for `python -m igd.cli` (a shell: rule, for MPI launchers)
+        json=lambda wc: params_json(
+            wc,
+            system=config["system"],
+            glass=config["glass"],
+            potential=config["potential"],
+            lammps=without("lammps", "mpi_tasks"),
+            seed=sample_seed(wc),
+        ),
     log:
         "results/logs/{sample}/glass.log",
     benchmark:
@@ -24,10 +34,15 @@ rule glass:
     resources:
         mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 10,
         runtime=lambda wc, attempt: md_runtime(sum(phase_steps(config["glass"]).values()), attempt=attempt),
+        **MPI_RESOURCES,
     conda:
         ENV
-    script:
-        "../scripts/glass.py"
+    shell:
+        MPI_LAUNCH
+        + "python -m igd.cli glass --params-json {params.json:q}"
+        " --input potential={input.potential:q}"
+        " --output data={output.data:q} atoms={output.atoms:q} thermo={output.thermo:q}"
+        " --log {log:q} --threads {threads} 2>> {log:q}"
 
 
 rule rdf:

