@@ -179,22 +179,112 @@ def test_eam_energy_matches_lammps(tiny_glass):
     assert energy == pytest.approx(pe, abs=1e-8)
 
 
+# ------------------------------------------------------------------ sparse route: KPM
+
+def periodic_chain(n: int, k: float = 0.05) -> np.ndarray:
+    """Isotropic periodic chain, D = K ⊗ 1₃ with K the ring Laplacian × k (eV/(Å²·amu)):
+    eigenvalues λ_q = 4k sin²(πq/n), each 3-fold; every atom equivalent."""
+    lap = 2 * np.eye(n) - np.roll(np.eye(n), 1, 1) - np.roll(np.eye(n), -1, 1)
+    return np.kron(k * lap, np.eye(3))
+
+
+def test_chebyshev_coefficients_reproduce_gaussian():
+    bounds = (-2e-5, 0.2)
+    grid = np.array([0.5, 2.0, 5.0])
+    m = vdos.kpm_n_moments(0.1, vdos.eigenvalue_to_thz(bounds[1]), tol=1e-6)
+    c = vdos.gaussian_chebyshev_coefficients(grid, 0.1, bounds, m)
+    lam = np.linspace(0, 0.2, 57)
+    x = (2 * lam - bounds[0] - bounds[1]) / (bounds[1] - bounds[0])
+    series = np.polynomial.chebyshev.chebvander(x, m - 1) @ c
+    exact = vdos.gaussian_kernel(grid, vdos.eigenvalue_to_thz(lam), 0.1).T
+    np.testing.assert_allclose(series, exact, atol=1e-4 * exact.max())
+
+
+def test_kpm_chain_matches_exact_eigenvalues():
+    import scipy.sparse as sp
+
+    n, k, sigma = 40, 0.05, 0.1
+    d = sp.csr_matrix(periodic_chain(n, k))
+    grid = np.arange(0.5, 8.0, 0.05)     # ν ≥ 5σ: clear of the cusp of ν(λ) at λ = 0
+    q = np.arange(1, n)                              # q = 0: the 3 translations
+    nu_q = np.repeat(vdos.eigenvalue_to_thz(4 * k * np.sin(np.pi * q / n) ** 2), 3)
+    exact = vdos.gaussian_kernel(grid, nu_q, sigma).sum(1) / (3 * n - 3) / n
+    g = vdos.kpm_local_vdos(d, grid, sigma, colour=np.arange(n), n_total=3 * n - 3,
+                            tol=1e-6, deflate=vdos.translation_modes(np.ones(n)))
+    np.testing.assert_allclose(g, np.broadcast_to(exact, g.shape), atol=1e-4 * exact.max())
+    assert np.trapezoid(g.sum(0), grid) == pytest.approx(0.984, abs=2e-3)  # mode tails < 0.5
+
+
+def test_kpm_one_colour_exact_without_coupling():
+    # non-interacting atoms: cross terms vanish, one probe per direction gives every g_i
+    import scipy.sparse as sp
+
+    lams = [0.01, 0.04, 0.09, 0.16, 0.02]
+    dense = block_matrix(lams)
+    grid = np.arange(0.5, 8.0, 0.05)
+    ref = vdos.per_atom_vdos(vdos.normal_modes(dense, n_zero=0), grid, 0.1)
+    g = vdos.kpm_local_vdos(sp.csr_matrix(dense), grid, 0.1, colour=np.zeros(5, int),
+                            n_total=15, tol=1e-6)
+    np.testing.assert_allclose(g, ref, atol=1e-4 * ref.max())
+
+
+def test_probe_colours_separate_atoms():
+    rng = np.random.default_rng(3)
+    cell = np.diag([12.0, 13.0, 14.0])
+    pos = rng.uniform(0, 1, (300, 3)) @ cell
+    colour = vdos.probe_colours(pos, cell, 4.0)
+    for c in np.unique(colour):
+        p = pos[colour == c]
+        dv = p[:, None] - p[None]
+        dv -= np.rint(dv / np.diag(cell)) * np.diag(cell)          # orthorhombic min. image
+        dist = np.linalg.norm(dv, axis=-1) + 1e9 * np.eye(len(p))
+        assert dist.min() >= 4.0
+    assert 10 < colour.max() + 1 < 60                            # ~ density × sphere volume
+
+
 def test_sparse_route_equals_dense_on_fcc(tmp_path):
-    # no LAMMPS: the analytic Hessian of fcc Cu, dense eigh vs shift-invert Lanczos
+    # no LAMMPS: analytic Hessian of fcc Cu; probes 20 Å apart in a 10.8 Å box = one atom
+    # per colour, so the KPM diagonal is exact and the sparse route equals the dense one
     data = write_fcc_cu(tmp_path / "cu.data", n=3)
     pot = {**POTENTIAL, "elements": ["Cu"]}
     d, frame = vdos.sparse_dynamical_matrix(data, potential=pot, root=ROOT)
     dense = vdos.normal_modes(d.toarray())
     assert dense.n_negative == 0 and 7.0 < dense.nu.max() < 8.0
-    grid = np.arange(0, 8.001, 0.02)
-    band = (0.5, 2.4)
+    grid = np.arange(0.5, 8.001, 0.02)
+    band = (0.5, 6.0)
     shell = 12 / 321          # the complete lowest shell: 12 degenerate modes at 2.19 THz
     v, a, units, diag = vdos.hessian_vdos_sparse(data, potential=pot, sigma=0.1,
                                                  nu_grid=grid, band=band, fractions=(shell,),
-                                                 root=ROOT)
-    assert diag["n_modes"] == 321 and diag["n_modes_computed"] < 100
-    assert v["nu"].max() <= band[1]
-    ref = vdos.boson_peak_intensity(vdos.per_atom_vdos(dense, grid, 0.1), grid, band)
-    np.testing.assert_allclose(a["I_BP"], ref, rtol=1e-8)
+                                                 probe_distance=20.0, tol=1e-6, root=ROOT,
+                                                 curve_atoms=2)
+    assert diag["n_modes"] == 321 and diag["n_modes_exact"] == 12 and diag["n_colours"] == 108
+    g_ref = vdos.per_atom_vdos(dense, grid, 0.1)
+    np.testing.assert_allclose(v["g"], g_ref.sum(0), atol=1e-4 * g_ref.sum(0).max())
+    ref = vdos.boson_peak_intensity(g_ref, grid, band)
+    np.testing.assert_allclose(a["I_BP"], ref, rtol=1e-3)
     # a complete degenerate shell of a monatomic crystal is shared equally: p_i = 1/N
     np.testing.assert_allclose(a[vdos.fraction_column(shell)], 1 / 108, rtol=1e-8)
+    assert set(diag["curves"].columns) == {"id", "type", "I_BP", "nu", "g", "g_over_nu2"}
+
+
+@pytest.mark.lammps
+def test_sparse_route_ranks_glass_atoms_like_dense(tiny_glass):
+    # 500-atom glass: KPM (colour probes 9 Å apart, 2 sign sets) deflated by the exact
+    # lowest 1 % of modes; the per-atom I_BP ranking must follow the dense route's
+    from scipy.stats import spearmanr
+
+    d, _frame = vdos.sparse_dynamical_matrix(tiny_glass, potential=POTENTIAL, root=ROOT)
+    dense = vdos.normal_modes(d.toarray())
+    grid = np.arange(0.05, 12.0001, 0.05)
+    band = (0.5, 6.0)
+    ref = vdos.boson_peak_intensity(vdos.per_atom_vdos(dense, grid, 0.1), grid, band)
+    v, a, _units, diag = vdos.hessian_vdos_sparse(
+        tiny_glass, potential=POTENTIAL, sigma=0.1, nu_grid=grid, band=band,
+        fractions=(0.01, 0.0025), probe_distance=9.0, realisations=2, tol=1e-3, root=ROOT)
+    assert diag["n_modes_exact"] == 15 and diag["n_negative_exact"] == 0
+    assert spearmanr(a["I_BP"], ref)[0] >= 0.95
+    np.testing.assert_allclose(a["p_1pct"], vdos.participation_fraction(dense, 0.01),
+                               atol=1e-8)
+    g_ref = vdos.total_vdos(dense, grid, 0.1)
+    assert np.abs(v["g"] - g_ref).max() < 0.03 * g_ref.max()     # total VDOS: all atoms
+    assert np.trapezoid(v["g"], grid) == pytest.approx(1.0, abs=0.01)

@@ -25,14 +25,19 @@ Two routes:
 
 * dense (:func:`hessian_vdos`, the stage driver): LAMMPS ``dynamical_matrix`` + LAPACK
   ``eigh``; 500 atoms: 9 s + 2 s. Memory 2·(3N)²·8 B: 27.8 GB per copy at 19 652 atoms.
-* sparse (:func:`hessian_vdos_sparse`, experimental): the analytic EAM/FS Hessian from
-  the potential tables (same splines as LAMMPS; equals ``dynamical_matrix`` to its
-  finite-difference error, energy to 1e-11 eV) + shift-invert Lanczos of the low band.
-  The Hessian scales: 19 645 atoms in 37 s, 55 M non-zeros, 4.8 GB peak. The low-band
-  eigensolver does not yet: the sparse LU of a 3D EAM Hessian (couplings up to 2 r_c) fills
-  in almost completely (4000 atoms: 1.1e8 non-zeros of 1.44e8, 100–135 s), so beyond a
-  few thousand atoms a factorisation-free solver (Chebyshev-filtered subspace iteration or
-  LOBPCG on the sparse operator, or kernel-polynomial local DOS) is still needed.
+* sparse (:func:`hessian_vdos_sparse`, above ``max_dense_atoms``; :func:`boson_peak_stage`
+  chooses): the analytic EAM/FS Hessian from the potential tables (same splines as
+  LAMMPS; equals ``dynamical_matrix`` to its finite-difference error, energy to 1e-11 eV;
+  19 645 atoms in 37 s, 55 M non-zeros, 4.8 GB peak), then g_i(ν) by the kernel
+  polynomial method (KPM): the Gaussian δ_σ(ν − √λ) is expanded in Chebyshev polynomials
+  of D (exact change of variable, same broadening as the dense route; ~165 moments for
+  σ = 0.1 THz) and the diagonal Σ_α ⟨iα|·|iα⟩ is read from colour probes (atoms sharing a
+  probe vector ≥ ``probe_distance`` apart, random signs; ~70 colours × 3 at 9 Å, whatever
+  N). Cost ∝ N. The lowest modes (participation fractions) come from shift-invert
+  Lanczos (:func:`lowest_eigenpairs`) and are deflated from the KPM part, which removes
+  its largest noise (few extended modes at low ν). The sparse LU fills in almost
+  completely for a 3D EAM Hessian (4000 atoms: 1.1e8 non-zeros, minutes), so above
+  ``max_lu_atoms`` only the translations are deflated and p_* are NaN.
 """
 
 from __future__ import annotations
@@ -268,7 +273,24 @@ def hessian_vdos(data_file: str | os.PathLike, *, potential: Mapping[str, Any],
              diagnostics["nu_peak_THz"], modes.n_negative)
     if curve_atoms > 0:
         diagnostics["curves"] = _atom_curves(pd.DataFrame(atoms), g_atoms, nu_grid, curve_atoms)
+    diagnostics["atom_vdos"] = atom_vdos_table(frame.ids, frame.types, nu_grid, g_atoms)
     return pd.DataFrame(vdos), pd.DataFrame(atoms), units, diagnostics
+
+
+ATOM_VDOS_UNITS = {"id": "", "type": "", "nu": "THz", "g": "1/THz (N*g_i)"}
+"""Units of :func:`atom_vdos_table`."""
+
+
+def atom_vdos_table(ids: np.ndarray, types: np.ndarray, nu_grid: np.ndarray,
+                    g_atoms: np.ndarray) -> pd.DataFrame:
+    """Per-atom VDOS of every atom as a long table ``id, type, nu, g`` with g = N·g_i(ν)
+    (1/THz, float32; its mean over atoms is the total g(ν)). ``g_atoms`` (N, K) as
+    returned by :func:`per_atom_vdos` (Σ_i g_i = g)."""
+    n = len(ids)
+    return pd.DataFrame({"id": np.repeat(ids, nu_grid.size),
+                         "type": np.repeat(types, nu_grid.size),
+                         "nu": np.tile(nu_grid, n),
+                         "g": (n * g_atoms).astype(np.float32).ravel()})
 
 
 def _atom_curves(atoms: pd.DataFrame, g_atoms: np.ndarray, grid: np.ndarray,
@@ -479,92 +501,296 @@ def sparse_dynamical_matrix(data_file: str | os.PathLike, *, potential: Mapping[
     return d, frame
 
 
-def lowest_modes(matrix, nu_cut: float, *, n_zero: int = 3, k_start: int | None = None,
-                 min_modes: int = 0, shift: float = -1e-3, max_fraction: float = 0.3
-                 ) -> Modes:
-    """The lowest modes of a sparse dynamical matrix, up to at least ``nu_cut`` (THz).
+def lowest_eigenpairs(matrix, k: int, *, shift: float = -1e-3) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` lowest eigenpairs (λ ascending, eV/(Å²·amu); vectors (3N, k)) of a sparse
+    symmetric matrix by shift-invert Lanczos around ``shift`` (one sparse LU of D − shift).
 
-    Shift-invert Lanczos (ARPACK ``eigsh`` around the small negative ``shift``,
-    eV/(Å²·amu), so that D − shift·1 is positive definite and the sparse LU is of a regular
-    matrix). The number k of requested modes doubles from ``k_start`` (default 2 % of 3N)
-    until the highest returned frequency reaches ``nu_cut`` and at least ``min_modes``
-    non-zero modes are held; beyond ``max_fraction`` of 3N use the dense route instead.
-    The returned :class:`Modes` carries ``n_total = 3N − n_zero`` so that VDOS and
-    participation fractions are normalised exactly as in the dense route.
+    The LU fills in strongly for a 3-D EAM Hessian (couplings up to 2 r_c): 4000 atoms
+    ≈ 1e8 non-zeros and ~2 min; it does not scale to 2·10⁴ atoms (see ``max_lu_atoms``).
     """
     import scipy.sparse as sp  # noqa: PLC0415
     from scipy.sparse.linalg import LinearOperator, eigsh, splu  # noqa: PLC0415
 
     dim = matrix.shape[0]
     t0 = time.perf_counter()
-    # one factorisation for all k; minimum-degree ordering on the symmetric pattern keeps
-    # the fill lowest (4000-atom glass: 1.1e8 non-zeros in L+U, 135 s on one loaded core)
     lu = splu((matrix - shift * sp.identity(dim, format="csr")).tocsc(),
               permc_spec="MMD_AT_PLUS_A")
-    op_inv = LinearOperator((dim, dim), matvec=lu.solve, dtype=float)
     log.info("sparse LU of D − shift: %d non-zeros in %.1f s", lu.L.nnz + lu.U.nnz,
              time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    op_inv = LinearOperator((dim, dim), matvec=lu.solve, dtype=float)
+    lam, vec = eigsh(matrix, k=k, sigma=shift, which="LM", OPinv=op_inv)
+    order = np.argsort(lam)
+    log.info("shift-invert Lanczos: %d lowest modes of %d in %.1f s", k, dim,
+             time.perf_counter() - t0)
+    return lam[order], vec[:, order]
+
+
+def translation_modes(masses: np.ndarray) -> np.ndarray:
+    """The 3 rigid translations of a periodic system as orthonormal zero modes of the
+    mass-weighted D: e_{iα} ∝ √m_i δ_αβ, shape (3N, 3). ``masses`` per atom (amu)."""
+    w = np.sqrt(np.asarray(masses, dtype=float))
+    out = np.zeros((3 * w.size, 3))
+    for a in range(3):
+        out[a::3, a] = w / np.linalg.norm(w)
+    return out
+
+
+def probe_colours(positions: np.ndarray, cell: np.ndarray, distance: float, *,
+                  origin=(0.0, 0.0, 0.0)) -> np.ndarray:
+    """Greedy colouring of atoms such that two atoms of one colour are ≥ ``distance`` (Å)
+    apart (every periodic image counted). Returns colour indices 0 … n_colours − 1 (N,).
+    The count depends on the density and ``distance`` only (≈ 70 at 9 Å in Cu50Zr50)."""
+    from .neighbors import neighbor_pairs  # noqa: PLC0415
+
+    n = len(positions)
+    colour = np.full(n, -1, dtype=np.int64)
+    if distance <= 0:
+        return np.zeros(n, dtype=np.int64)
+    pairs = neighbor_pairs(positions, cell, distance, origin=origin)
+    ok = pairs.i != pairs.j
+    i, j = pairs.i[ok], pairs.j[ok]
+    start = np.searchsorted(i, np.arange(n + 1))        # pairs are sorted by i
+    for a in range(n):
+        used = colour[j[start[a]:start[a + 1]]]
+        taken = np.zeros(used.size + 2, dtype=bool)
+        taken[used[(used >= 0) & (used < taken.size)]] = True
+        colour[a] = int(np.argmin(taken))
+    return colour
+
+
+def colour_probes(colour: np.ndarray, *, realisations: int = 1, seed: int = 0,
+                  block: int = 48):
+    """Probe vectors (3N, b) blocks: for each realisation r, colour c, direction α, the
+    vector Σ_{i: colour c} s_i e_{iα} / √R with random signs s_i = ±1.
+
+    Then Σ_probes v_{iα} (F v)_{iα} = Σ_α F_{iα,iα} + cross terms between atoms of one
+    colour only (≥ the probe distance apart), with random signs: unbiased, and the cross
+    terms shrink as F_{iα,jα} decays with distance and as 1/√R.
+    """
+    colour = np.asarray(colour)
+    n = colour.size
+    rng = np.random.default_rng(seed)
+    members = [np.flatnonzero(colour == c) for c in range(int(colour.max()) + 1)]
+    jobs = [(r, c, a) for r in range(realisations) for c in range(len(members))
+            for a in range(3)]
+    signs = [rng.choice([-1.0, 1.0], size=n) for _ in range(realisations)]
+    for b0 in range(0, len(jobs), block):
+        chunk = jobs[b0:b0 + block]
+        v = np.zeros((3 * n, len(chunk)))
+        for q, (r, c, a) in enumerate(chunk):
+            idx = members[c]
+            v[3 * idx + a, q] = signs[r][idx] / math.sqrt(realisations)
+        yield v
+
+
+def spectral_bounds(matrix, *, margin: float = 0.02,
+                    negative: float = 1e-4) -> tuple[float, float]:
+    """[λ_lo, λ_hi] (eV/(Å²·amu)) enclosing the spectrum of a positive semi-definite D:
+    λ_hi = (1 + ``margin``)·λ_max (Lanczos), λ_lo = −``negative``·λ_hi.
+
+    λ_lo must stay tiny: ν(λ) = sign(λ)·√|λ| has a cusp at λ = 0, harmless only near the
+    end x = −1 of the Chebyshev interval (there ν ∝ θ, so a Gaussian in ν is as easy to
+    resolve at 0.5 THz as at 6 THz). A mode below λ_lo (an unstable IS) makes the Chebyshev
+    recursion grow; :func:`kpm_local_moments` warns when the moments exceed their bound.
+    """
+    from scipy.sparse.linalg import eigsh  # noqa: PLC0415
+
+    top = float(eigsh(matrix, k=1, which="LA", tol=1e-5, return_eigenvectors=False)[0])
+    return -negative * (1 + margin) * top, (1 + margin) * top
+
+
+def kpm_n_moments(sigma: float, nu_top: float, tol: float = 1e-4) -> int:
+    """Chebyshev moments that resolve a Gaussian of width σ (THz) in ν on λ ∈ [0, λ_top]:
+    in θ = arccos x, ν = ν_top·sin(θ'/2), so σ_θ ≥ 2σ/ν_top and the coefficients decay as
+    exp(−k²σ_θ²/2) < ``tol`` for k ≥ √(2 ln 1/tol)·ν_top/(2σ)."""
+    return int(math.ceil(math.sqrt(2 * math.log(1 / tol)) * nu_top / (2 * sigma))) + 1
+
+
+def gaussian_chebyshev_coefficients(nu_grid: np.ndarray, sigma: float,
+                                    bounds: Sequence[float], n_moments: int) -> np.ndarray:
+    """c_k(ν) (n_moments, n_grid) with δ_σ(ν − ν(λ)) = Σ_k c_k(ν) T_k(x(λ)) on the λ interval
+    ``bounds``; x = (2λ − lo − hi)/(hi − lo), ν(λ) = sign(λ)·√|λ| in THz (the change of
+    variable g(ν) ↔ ω² = λ is exact: the expanded function is the Gaussian in ν itself).
+    Chebyshev–Gauss quadrature on 4·n_moments nodes."""
+    lo, hi = float(bounds[0]), float(bounds[1])
+    q = 4 * n_moments
+    theta = np.pi * (np.arange(q) + 0.5) / q
+    nu = eigenvalue_to_thz(0.5 * (hi + lo) + 0.5 * (hi - lo) * np.cos(theta))
+    f = gaussian_kernel(np.asarray(nu_grid, dtype=float), nu, sigma).T        # (q, n_grid)
+    c = np.cos(np.outer(np.arange(n_moments), theta)) @ f * (2.0 / q)
+    c[0] *= 0.5
+    return c
+
+
+def kpm_local_moments(matrix, probes, n_moments: int, bounds: Sequence[float], *,
+                      deflate: np.ndarray | None = None) -> np.ndarray:
+    """Local Chebyshev moments μ_k^i = Σ_probes Σ_α v_{iα} [T_k(X) P v]_{iα}, (M, N).
+
+    X = (D − c)/h maps ``bounds`` onto [−1, 1]; P = 1 − V Vᵀ projects out the orthonormal
+    columns of ``deflate`` (exact modes, e.g. the translations and the lowest modes).
+    Cost: M sparse products per probe (probes come in blocks from an iterable).
+    """
+    lo, hi = float(bounds[0]), float(bounds[1])
+    c0, h = 0.5 * (hi + lo), 0.5 * (hi - lo)
+    dim = matrix.shape[0]
     n_atoms = dim // 3
-    k = int(k_start or max(60, 0.02 * dim))
-    k = max(k, min_modes + n_zero)
-    while True:
-        if k > max_fraction * dim:
-            raise ValueError(f"{k} modes below {nu_cut} THz is over {max_fraction:.0%} of "
-                             f"{dim}: use the dense route")
-        t0 = time.perf_counter()
-        lam, vec = eigsh(matrix, k=k, sigma=shift, which="LM", OPinv=op_inv)
-        order = np.argsort(lam)
-        lam, vec = lam[order], vec[:, order]
-        log.info("shift-invert Lanczos: %d modes of %d, up to %.3f THz, in %.1f s", k, dim,
-                 eigenvalue_to_thz(lam[-1]), time.perf_counter() - t0)
-        nu_top = float(eigenvalue_to_thz(lam[-1]))
-        if nu_top >= nu_cut:
-            break
-        # Debye-like count N(ν) ∝ ν³ for the next guess, at least doubling
-        k = int(math.ceil(k * max(2.0, 1.15 * (nu_cut / max(nu_top, 1e-3)) ** 3)))
-    zero = np.sort(np.argsort(np.abs(lam))[:n_zero])
-    keep = np.setdiff1d(np.arange(k), zero)
-    weights = (vec[:, keep] ** 2).reshape(n_atoms, 3, -1).sum(1)
-    return Modes(nu=eigenvalue_to_thz(lam[keep]), weights=weights,
-                 nu_zero=eigenvalue_to_thz(lam[zero]),
-                 n_negative=int(np.count_nonzero(lam[keep] < -1e-6)), n_total=dim - n_zero)
+    mu = np.zeros((n_moments, n_atoms))
+    done, t0 = 0, time.perf_counter()
+    for v in probes:
+        pv = v - deflate @ (deflate.T @ v) if deflate is not None else v
+        t_prev = pv
+        t_cur = (matrix @ pv - c0 * pv) / h
+        mu[0] += (v * t_prev).reshape(n_atoms, -1).sum(1)
+        if n_moments > 1:
+            mu[1] += (v * t_cur).reshape(n_atoms, -1).sum(1)
+        for k in range(2, n_moments):
+            t_next = (2.0 / h) * (matrix @ t_cur - c0 * t_cur) - t_prev
+            t_prev, t_cur = t_cur, t_next
+            mu[k] += (v * t_cur).reshape(n_atoms, -1).sum(1)
+        done += v.shape[1]
+        bound = (v * v).reshape(n_atoms, -1).sum(1)       # |μ_k^i| ≤ Σ v² when ‖X‖ ≤ 1
+        if np.any(np.abs(mu) > 1.01 * (mu[0].__abs__() + bound * done)):
+            log.warning("KPM moments grow: a mode lies outside the bounds %s", bounds)
+        rate = done / (time.perf_counter() - t0)
+        log.info("KPM: %d probes done, %.2f probes/s", done, rate)
+    return mu
+
+
+def kpm_local_vdos(matrix, nu_grid: np.ndarray, sigma: float, *, colour: np.ndarray,
+                   n_total: int, realisations: int = 1, n_moments: int | None = None,
+                   tol: float = 1e-4, deflate: np.ndarray | None = None, seed: int = 0,
+                   bounds: Sequence[float] | None = None, block: int = 48) -> np.ndarray:
+    """Per-atom VDOS g_i(ν) (N, n_grid), THz⁻¹, by the kernel polynomial method, normalised
+    as :func:`per_atom_vdos` (1/``n_total`` per mode), without the ``deflate`` modes.
+
+    g_i(ν) = (1/M) Σ_α [δ_σ(ν − ν(D))]_{iα,iα}: the same Gaussian broadening as the dense
+    route, expanded in Chebyshev polynomials of D (:func:`gaussian_chebyshev_coefficients`),
+    diagonal elements from colour probes (:func:`colour_probes`, ``colour`` from
+    :func:`probe_colours`). ``n_moments`` defaults to :func:`kpm_n_moments` (``tol``).
+    """
+    if bounds is None:
+        bounds = spectral_bounds(matrix)
+    if n_moments is None:
+        n_moments = kpm_n_moments(sigma, float(eigenvalue_to_thz(bounds[1])), tol)
+    log.info("KPM: %d moments, %d colours × 3 × %d realisations, λ in [%.4g, %.4g]",
+             n_moments, int(colour.max()) + 1, realisations, bounds[0], bounds[1])
+    mu = kpm_local_moments(matrix, colour_probes(colour, realisations=realisations,
+                                                 seed=seed, block=block),
+                           n_moments, bounds, deflate=deflate)
+    coeff = gaussian_chebyshev_coefficients(nu_grid, sigma, bounds, n_moments)
+    return (mu.T @ coeff) / n_total
 
 
 def hessian_vdos_sparse(data_file: str | os.PathLike, *, potential: Mapping[str, Any],
                         sigma: float, nu_grid: Sequence[float] | np.ndarray,
                         band: Sequence[float], fractions: Sequence[float] = (0.01, 0.0025),
-                        n_zero: int = 3, tail_sigmas: float = 5.0,
-                        root: str | os.PathLike = ".",
+                        n_zero: int = 3, probe_distance: float = 9.0, realisations: int = 2,
+                        n_moments: int | None = None, tol: float = 1e-4,
+                        max_lu_atoms: int = 5000, seed: int = 0,
+                        root: str | os.PathLike = ".", curve_atoms: int = 0,
                         ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], dict[str, Any]]:
-    """Boson-peak stage by the sparse route, for large samples (same outputs as
-    :func:`hessian_vdos`, restricted to low frequencies).
+    """Boson-peak stage by the sparse route, for large samples: same outputs as
+    :func:`hessian_vdos` (tables, units, diagnostics, ``curves``).
 
-    Analytic sparse EAM/FS Hessian + shift-invert Lanczos for the modes up to
-    ν_hi + ``tail_sigmas``·σ. ``I_BP`` and the participation fractions equal the dense
-    route's (the omitted higher modes contribute < exp(−tail_sigmas²/2) inside the band);
-    ``vdos_df`` is returned only on the grid points ν ≤ ν_hi (above, modes are missing).
+    1. Analytic sparse EAM/FS dynamical matrix (:func:`sparse_dynamical_matrix`).
+    2. If N ≤ ``max_lu_atoms``: the lowest ceil(f·M) modes for the participation fractions,
+       exactly, by shift-invert Lanczos (:func:`lowest_eigenpairs`); their share of g_i(ν)
+       is summed exactly. Above, the sparse LU does not fit: ``p_*`` columns are NaN.
+    3. The rest of g_i(ν) on the whole grid by the kernel polynomial method
+       (:func:`kpm_local_vdos`), deflated by the exact modes (at least the 3 translations),
+       with colour probes ``probe_distance`` (Å) apart, ``realisations`` random-sign sets,
+       ``n_moments`` Chebyshev moments (default: from σ and ``tol``).
+
+    The deflated KPM is unbiased; its per-atom noise shrinks with ``probe_distance`` and
+    ``realisations`` (cost ∝ probe_distance³ · realisations · n_moments · nnz(D)).
     """
     nu_grid = as_grid(nu_grid)
     d, frame = sparse_dynamical_matrix(data_file, potential=potential, root=root)
-    n_min = max(n_lowest(f, d.shape[0] - n_zero) for f in fractions) if fractions else 0
-    modes = lowest_modes(d, band[1] + tail_sigmas * sigma, n_zero=n_zero, min_modes=n_min)
-    del d
-    low = nu_grid[nu_grid <= band[1]]
-    g_atoms = per_atom_vdos(modes, low, sigma)
+    dim = d.shape[0]
+    n_total = dim - n_zero
+    masses = np.array([frame.masses[t] for t in frame.types])
+    g_atoms = np.zeros((frame.n_atoms, nu_grid.size))
+    low: Modes | None = None
+    diagnostics: dict[str, Any] = {"route": "sparse", "n_atoms": frame.n_atoms,
+                                   "n_modes": n_total}
+    if fractions and frame.n_atoms <= max_lu_atoms:
+        k = n_zero + max(n_lowest(f, n_total) for f in fractions)
+        lam, deflate = lowest_eigenpairs(d, k)
+        zero = np.sort(np.argsort(np.abs(lam))[:n_zero])
+        keep = np.setdiff1d(np.arange(k), zero)
+        low = Modes(nu=eigenvalue_to_thz(lam[keep]),
+                    weights=(deflate[:, keep] ** 2).reshape(frame.n_atoms, 3, -1).sum(1),
+                    nu_zero=eigenvalue_to_thz(lam[zero]),
+                    n_negative=int(np.count_nonzero(lam[keep] < -1e-6)), n_total=n_total)
+        g_atoms += per_atom_vdos(low, nu_grid, sigma)
+        diagnostics.update(n_modes_exact=int(keep.size), nu_zero_THz=low.nu_zero.tolist(),
+                           n_negative_exact=low.n_negative,
+                           nu_min_THz=float(low.nu.min()),
+                           nu_max_exact_THz=float(low.nu.max()))
+    else:
+        deflate = translation_modes(masses) if n_zero == 3 else None
+        if fractions:
+            log.warning("%d atoms > max_lu_atoms = %d: no exact lowest modes, participation "
+                        "fractions are NaN", frame.n_atoms, max_lu_atoms)
+    colour = probe_colours(frame.positions, frame.cell, probe_distance, origin=frame.origin)
+    bounds = spectral_bounds(d)
+    t0 = time.perf_counter()
+    g_atoms += kpm_local_vdos(d, nu_grid, sigma, colour=colour, n_total=n_total,
+                              realisations=realisations, n_moments=n_moments, tol=tol,
+                              deflate=deflate, seed=seed, bounds=bounds)
+    diagnostics.update(n_colours=int(colour.max()) + 1, realisations=realisations,
+                       kpm_seconds=time.perf_counter() - t0,
+                       nu_max_THz=float(eigenvalue_to_thz(bounds[1] / 1.02)))
+    del d, deflate
+    vdos, atoms, units = _stage_tables(frame, g_atoms, nu_grid, band, potential)
+    for f in fractions:
+        atoms[fraction_column(f)] = (participation_fraction(low, f) if low is not None
+                                     else np.full(frame.n_atoms, np.nan))
+        units[fraction_column(f)] = ""
+    diagnostics["nu_peak_THz"] = float(nu_grid[np.argmax(vdos["g"])])
+    if curve_atoms > 0:
+        diagnostics["curves"] = _atom_curves(pd.DataFrame(atoms), g_atoms, nu_grid, curve_atoms)
+    diagnostics["atom_vdos"] = atom_vdos_table(frame.ids, frame.types, nu_grid, g_atoms)
+    return pd.DataFrame(vdos), pd.DataFrame(atoms), units, diagnostics
+
+
+def _stage_tables(frame, g_atoms: np.ndarray, nu_grid: np.ndarray, band: Sequence[float],
+                  potential: Mapping[str, Any]) -> tuple[dict, dict, dict[str, str]]:
+    """VDOS columns (total, reduced, per element) and ``id, type, I_BP`` from g_i(ν)."""
     g = g_atoms.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        g_over_nu2 = np.where(low > 0, g / low ** 2, np.nan)
-    vdos = {"nu": low, "g": g, "g_over_nu2": g_over_nu2}
-    atoms = {"id": frame.ids, "type": frame.types,
-             "I_BP": boson_peak_intensity(g_atoms, low, band)}
+        g_over_nu2 = np.where(nu_grid > 0, g / nu_grid ** 2, np.nan)
+    vdos = {"nu": nu_grid, "g": g, "g_over_nu2": g_over_nu2}
     units = {"nu": "THz", "g": "1/THz", "g_over_nu2": "1/THz^3", "id": "", "type": "",
              "I_BP": "1/THz^3"}
-    for f in fractions:
-        atoms[fraction_column(f)] = participation_fraction(modes, f)
-        units[fraction_column(f)] = ""
-    diagnostics = {"n_atoms": frame.n_atoms, "n_modes": int(modes.n_total),
-                   "n_modes_computed": int(modes.nu.size),
-                   "nu_zero_THz": modes.nu_zero.tolist(), "n_negative": modes.n_negative,
-                   "nu_min_THz": float(modes.nu.min()),
-                   "nu_max_computed_THz": float(modes.nu.max())}
-    return pd.DataFrame(vdos), pd.DataFrame(atoms), units, diagnostics
+    elements = list(potential.get("elements", []))
+    for t in np.unique(frame.types):
+        name = elements[t - 1] if t - 1 < len(elements) else f"type{t}"
+        vdos[f"g_{name}"] = g_atoms[frame.types == t].sum(axis=0)
+        units[f"g_{name}"] = "1/THz"
+    atoms = {"id": frame.ids, "type": frame.types,
+             "I_BP": boson_peak_intensity(g_atoms, nu_grid, band)}
+    return vdos, atoms, units
+
+
+def boson_peak_stage(data_file: str | os.PathLike, *, potential: Mapping[str, Any],
+                     params: Mapping[str, Any], n_atoms: int,
+                     log_file: str | os.PathLike | None = None, threads: int = 1,
+                     suffix: str | None = None, root: str | os.PathLike = ".",
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], dict[str, Any]]:
+    """Route choice of the hessian stage: :func:`hessian_vdos` (dense) for
+    ``n_atoms ≤ params["max_dense_atoms"]``, else :func:`hessian_vdos_sparse` with the
+    ``params["sparse"]`` settings. ``params`` is the ``hessian`` config section."""
+    common = dict(potential=potential, sigma=params["sigma"], nu_grid=params["nu_grid"],
+                  band=params["band"], fractions=params["fractions"],
+                  n_zero=params["n_zero"], root=root, curve_atoms=params["curve_atoms"])
+    if n_atoms <= params["max_dense_atoms"]:
+        return hessian_vdos(data_file, delta=params["delta"], log_file=log_file,
+                            threads=threads, suffix=suffix, **common)
+    sparse = params.get("sparse", {})
+    return hessian_vdos_sparse(
+        data_file, probe_distance=sparse.get("probe_distance", 9.0),
+        realisations=sparse.get("realisations", 2), n_moments=sparse.get("n_moments"),
+        tol=sparse.get("tol", 1e-4), max_lu_atoms=sparse.get("max_lu_atoms", 5000),
+        seed=sparse.get("seed", 0), **common)

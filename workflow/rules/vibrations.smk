@@ -1,6 +1,8 @@
 # Stages 7–8 (PROTOCOL §7, §8): Hessian of the IS (VDOS, boson peak, per-atom I_BP) and the
 # 700 K dynamics (displacement histories, S(q) of the IS); paper Figs. 5 and 6.
 
+from igd.cli import params_json
+
 
 rule hessian:
     input:
@@ -10,37 +12,37 @@ rule hessian:
         vdos="results/{sample}/hessian/vdos.parquet",
         atoms="results/{sample}/hessian/atoms.parquet",
         curves="results/{sample}/hessian/atom_curves.parquet",
+        atom_vdos="results/{sample}/hessian/atom_vdos.parquet",
     params:
         hessian=config["hessian"],
         n_atoms=config["system"]["n_atoms"],
         potential=config["potential"],
-        lammps=config["lammps"],
+        lammps=without("lammps", "mpi_tasks"),
+        json=lambda wc: params_json(
+            wc,
+            hessian=config["hessian"],
+            n_atoms=config["system"]["n_atoms"],
+            potential=config["potential"],
+            lammps=without("lammps", "mpi_tasks"),
+        ),
     log:
         "results/logs/{sample}/hessian.log",
     benchmark:
         "results/benchmarks/{sample}/hessian.tsv"
     threads: LAMMPS_THREADS
     resources:
-        # dense matrix + eigenvectors, 2·(3N)²·8 B, plus the LAMMPS copy on disk
-        mem_mb=lambda wc: 1000 + int(2.2 * (3 * config["system"]["n_atoms"]) ** 2 * 8 / 1e6),
-        # measured on 500 atoms: 9 s for 6N force calls (∝ N²), 2 s for eigh (∝ N³); 3x margin
-        runtime=lambda wc, attempt: int(
-            max(
-                10,
-                3
-                * (
-                    9.0 * (config["system"]["n_atoms"] / 500) ** 2
-                    + 2.0 * (config["system"]["n_atoms"] / 500) ** 3
-                )
-                / 60
-                / LAMMPS_THREADS,
-            )
-            * attempt
-        ),
+        mem_mb=lambda wc: hessian_mem_mb(),
+        runtime=lambda wc, attempt: hessian_runtime(attempt),
+        **MPI_RESOURCES,
     conda:
         ENV
-    script:
-        "../scripts/hessian.py"
+    shell:
+        MPI_LAUNCH
+        + "python -m igd.cli hessian --params-json {params.json:q}"
+        " --input data={input.data:q}"
+        " --output vdos={output.vdos:q} atoms={output.atoms:q} curves={output.curves:q}"
+        " atom_vdos={output.atom_vdos:q}"
+        " --log {log:q} --threads {threads} 2>> {log:q}"
 
 
 rule dynamics:
@@ -53,8 +55,15 @@ rule dynamics:
     params:
         dynamics=config["dynamics"],
         potential=config["potential"],
-        lammps=config["lammps"],
+        lammps=without("lammps", "mpi_tasks"),
         seed=lambda wc: sample_seed(wc, 2),
+        json=lambda wc: params_json(
+            wc,
+            dynamics=config["dynamics"],
+            potential=config["potential"],
+            lammps=without("lammps", "mpi_tasks"),
+            seed=sample_seed(wc, 2),
+        ),
     log:
         "results/logs/{sample}/dynamics.log",
     benchmark:
@@ -65,10 +74,14 @@ rule dynamics:
         runtime=lambda wc, attempt: md_runtime(
             config["dynamics"]["t_max"] / config["dynamics"]["timestep"], attempt=attempt
         ),
+        **MPI_RESOURCES,
     conda:
         ENV
-    script:
-        "../scripts/dynamics.py"
+    shell:
+        MPI_LAUNCH
+        + "python -m igd.cli dynamics --params-json {params.json:q}"
+        " --input data={input.data:q} --output atoms={output.atoms:q} times={output.times:q}"
+        " --log {log:q} --threads {threads} 2>> {log:q}"
 
 
 rule structure_factor:
