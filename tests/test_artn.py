@@ -345,12 +345,162 @@ def test_run_artn_local_mode(tiny_glass, tmp_path):
     from igd.artn_lammps import EVENTS_UNITS, run_artn
     with pytest.raises(ValueError, match="half the box"):   # 500 atoms: too small
         run_artn(tiny_glass, [1], potential=POTENTIAL, seed=1, root=ROOT,
-                 params={"local": True, "n_events": 1})
+                 params={"local": True, "local_radius": 12.0, "n_events": 1})
     big = _replicate(tiny_glass, tmp_path / "replica.data")
-    params = {"local": True, "local_radius": 7.0, "frozen_shell": 8.0, "n_events": 2,
+    params = {"local": True, "local_radius": 7.0, "n_events": 2,   # exact shell, exclusion
               "max_attempts": 2}
     ev, bar = run_artn(big, [9], potential=POTENTIAL, params=params, seed=5, root=ROOT)
     assert list(ev.columns) == list(EVENTS_UNITS) and len(bar) == 1
     ok = ev[ev.status == "converged"]
     assert len(ok) >= 1 and (ok.barrier > 0).all() and (ok.max_force < 0.05).all()
     assert bar.n_converged.iloc[0] == len(ok)
+
+
+# ---------------------------------------------------------------- local mode: exact shell
+def _write_setfl(path, pair_style, rho_cut, phi_cut, n_el=2):
+    """A small setfl file whose density functions vanish beyond ``rho_cut`` and pair
+    functions beyond ``phi_cut`` (Å); tabulated on r = k · 0.01 Å, 1 000 points."""
+    n_r, dr, n_rho = 1000, 0.01, 50
+    r = np.arange(n_r) * dr
+    rho = np.where(r <= rho_cut, (rho_cut - r) ** 2, 0.0)
+    rphi = np.where(r <= phi_cut, np.cos(r) * (phi_cut - r) ** 3, 0.0)
+    lines = ["x", "x", "x", f"{n_el} " + " ".join(["A", "B", "C"][:n_el]),
+             f"{n_rho} 0.1 {n_r} {dr} 9.99"]
+    n_dens = n_el if pair_style == "eam/fs" else 1
+    for _ in range(n_el):
+        lines.append("1 1.0 3.0 fcc")
+        lines += [" ".join(map(str, -np.sqrt(np.arange(n_rho) * 0.1)))]
+        lines += [" ".join(map(str, rho))] * n_dens
+    lines += [" ".join(map(str, rphi))] * (n_el * (n_el + 1) // 2)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("pair_style", ["eam/fs", "eam/alloy"])
+def test_eam_ranges_of_synthetic_setfl(tmp_path, pair_style):
+    from igd.artn_lammps import eam_ranges
+    f = _write_setfl(tmp_path / "x.eam", pair_style, rho_cut=4.2, phi_cut=6.5)
+    pair, dens = eam_ranges(f, pair_style)
+    # last non-zero grid point strictly inside the cut: 4.19 and 6.49 Å
+    assert dens == pytest.approx(4.19) and pair == pytest.approx(6.49)
+    with pytest.raises(ValueError, match="expected"):        # wrong style: wrong count
+        eam_ranges(f, "eam/alloy" if pair_style == "eam/fs" else "eam/fs")
+
+
+def test_exact_shell_of_mendelev_cuzr():
+    from igd.artn_lammps import eam_ranges, exact_shell
+    pair, dens = eam_ranges(ROOT / POTENTIAL["file"], "eam/fs")
+    assert pair == pytest.approx(7.6, abs=0.01) and dens == pytest.approx(5.99, abs=0.01)
+    assert exact_shell(pair, dens) == pytest.approx(2 * dens)    # 12 Å, not one cutoff
+    assert exact_shell(7.6, 3.0) == 7.6                         # pair range dominates
+
+
+def test_local_shell_resolves_auto_and_warns(caplog):
+    from igd.artn_lammps import local_shell
+    shell, core = local_shell(make_params({"local_margin": 0.5}), POTENTIAL, ROOT)
+    assert shell == pytest.approx(2 * 5.99032 + 0.5) and core == pytest.approx(5.99032 + 0.5)
+    shell, core = local_shell(make_params({"frozen_shell": 8.0, "local_exclude": False}),
+                              POTENTIAL, ROOT)
+    assert shell == 8.0 and core is None and "not those of the bulk" in caplog.text
+
+
+def test_carve_cluster_active_core_and_exclusion():
+    from igd.artn_lammps import carve_cluster
+    g = np.arange(8.0)                                        # simple cubic, spacing 1
+    pos = np.array(np.meshgrid(g, g, g, indexing="ij")).reshape(3, -1).T
+    types = 1 + (np.arange(len(pos)) % 2)
+    cl = carve_cluster(pos, types, 8.0 * np.eye(3), np.zeros(3), 0, local_radius=1.2,
+                       frozen_shell=1.0, core_radius=1.5)
+    # |r| < 1.2: centre + 6; < 1.5: + 12 (sqrt 2); < 2.2: + 8 (sqrt 3) + 6 (2)
+    assert cl.n_active == 7 and cl.n_core == 19 and len(cl.positions) == 33
+    assert np.array_equal(cl.types, types[cl.indices])
+    assert cl.setup_commands() == ["group outer id 20:33",
+                                   "neigh_modify exclude group outer outer"]
+    no_excl = carve_cluster(pos, types, 8.0 * np.eye(3), np.zeros(3), 0, local_radius=1.2,
+                            frozen_shell=1.0)
+    assert no_excl.n_core == 33 and no_excl.setup_commands() == []
+
+
+def test_active_subset_rows_in_a_larger_system():
+    from igd.artn_lammps import ActiveSubset
+    x = np.array([[0, 0, 0], [1.1, 0, 0], [0, 1.1, 0], [0, 0, 1.1]], float)
+    sub = ActiveSubset(_lj, x, rows=np.array([3, 1]))
+    e, f = sub(x[[3, 1]] + 0.02)
+    x_ref = x.copy()
+    x_ref[[3, 1]] += 0.02
+    e_ref, f_ref = _lj(x_ref)
+    assert sub.n_active == 2 and e == pytest.approx(e_ref)
+    np.testing.assert_allclose(f, f_ref[[3, 1]])
+
+
+def _cluster_and_full(data, index, radius, tmp_path, **params):
+    """Carved cluster (exact shell, exclusion) and full-box providers of ``data``.
+
+    On the 500-atom glass (20.7 Å box) a 4 Å active sphere is exact in both: the periodic
+    images of active atoms, which move with them in the box and are frozen rows of the
+    cluster, are ≥ 20.7 − 2·4 = 12.7 Å from every active atom, beyond 2 × 6 Å density
+    range and the 7.6 Å pair range."""
+    from igd.artn_lammps import LammpsForces, carve_cluster, local_provider, local_shell
+    from igd.data import read_lammps_data
+    frame = read_lammps_data(data)
+    shell, core = local_shell(make_params(params), POTENTIAL, ROOT)
+    cl = carve_cluster(frame.positions, frame.types, frame.cell, frame.origin, index,
+                       local_radius=radius, frozen_shell=shell,
+                       core_radius=None if core is None else radius + core)
+    local = local_provider(cl, tmp_path / "cluster.data", potential=POTENTIAL,
+                           masses=frame.masses, padding=12.0, root=ROOT)
+    full = LammpsForces(data, POTENTIAL, root=ROOT)
+    full.quiet()
+    return frame, cl, local, full
+
+
+@pytest.mark.lammps
+def test_exact_shell_with_exclusion_gives_bulk_forces(tiny_glass, tmp_path):
+    """Exact shell + outer–outer exclusion: forces on every active atom and energy
+    differences equal the periodic box's, at the IS and after moving the active atoms;
+    a one-cutoff shell (8 Å) does not."""
+    from igd.artn_lammps import ActiveSubset
+    frame, cl, local, full = _cluster_and_full(tiny_glass, 17, 4.0, tmp_path)
+    assert cl.n_core < len(cl.positions)                 # the exclusion is in use
+    act = cl.indices[:cl.n_active]
+    sub_l = ActiveSubset(local, cl.positions, cl.n_active)
+    sub_f = ActiveSubset(full, frame.positions, rows=act)
+    x0_l, x0_f = cl.positions[:cl.n_active], frame.positions[act]
+    move = np.random.default_rng(3).normal(scale=0.05, size=x0_l.shape)
+    (el0, fl0), (el1, fl1) = sub_l(x0_l), sub_l(x0_l + move)
+    (ef0, ff0), (ef1, ff1) = sub_f(x0_f), sub_f(x0_f + move)
+    local.close()
+    full.close()
+    np.testing.assert_allclose(fl0, ff0, atol=1e-9)
+    np.testing.assert_allclose(fl1, ff1, atol=1e-9)
+    assert el1 - el0 == pytest.approx(ef1 - ef0, abs=1e-8)
+    # one cutoff of shell: outer active atoms miss their neighbours' full density
+    from igd.artn_lammps import carve_cluster, local_provider
+    thin = carve_cluster(frame.positions, frame.types, frame.cell, frame.origin, 17,
+                         local_radius=4.0, frozen_shell=7.7)
+    with local_provider(thin, tmp_path / "thin.data", potential=POTENTIAL,
+                        masses=frame.masses, padding=12.0, root=ROOT) as lt:
+        _, f_thin = ActiveSubset(lt, thin.positions, thin.n_active)(x0_l)
+    assert np.abs(f_thin - ff0).max() > 1e-5
+
+
+@pytest.mark.lammps
+def test_local_search_reproduces_full_box_with_same_active_atoms(tiny_glass, tmp_path):
+    """Same direction, same active atoms (4 Å sphere): the carved cluster and the full
+    periodic box (only those atoms moving) give the same barrier to 1e-3 eV."""
+    from igd.artn_lammps import ActiveSubset, attempt_rng, perturbation
+    frame, cl, local, full = _cluster_and_full(tiny_glass, 17, 4.0, tmp_path)
+    act = cl.indices[:cl.n_active]
+    p = make_params({"fix_translation": False, "second_mode_tol": None})
+    d0 = perturbation(attempt_rng(7, 0, 18, 0, 0), cl.n_active, np.array([0]), 0.1)
+    results = []
+    for sub, x0 in ((ActiveSubset(local, cl.positions, cl.n_active), cl.positions[:cl.n_active]),
+                    (ActiveSubset(full, frame.positions, rows=act), frame.positions[act])):
+        e0, _ = sub(x0)
+        results.append(artn_search(sub, x0, e0, d0, p))
+    local.close()
+    full.close()
+    loc, ful = results
+    assert loc.status == ful.status == "converged", (loc.status, ful.status)
+    assert loc.barrier == pytest.approx(ful.barrier, abs=1e-3)
+    assert loc.barrier > 0

@@ -27,8 +27,16 @@ amplifies them (tested: a chunk and a single atom rerun give identical rows).
 **Local mode** (``params["local"]``, :func:`search_atoms_local`): for large samples each
 atom's searches run on a sphere carved around it (every periodic image within
 ``local_radius + frozen_shell``), written as a cluster in a vacuum-padded box; atoms
-beyond ``local_radius`` are frozen (:class:`ActiveSubset`). Validated against full-box
-searches in ``benchmarks/bench_artn.py --validate-local``.
+beyond ``local_radius`` are frozen (:class:`ActiveSubset`). EAM is many-body, so the
+default shell is the exact one, ``max(pair range, 2 × density range)`` of the potential
+file (:func:`eam_ranges`, :func:`exact_shell`; 12 Å for Mendelev CuZr) plus a margin:
+the forces on the active atoms and all energy differences are then those of the bulk
+(tested to 1e-9), and the carved IS is a minimum. Interactions among frozen atoms out of
+reach of every active atom's density are excluded from the neighbour lists
+(``local_exclude``, :class:`LocalCluster`), exact and about twice as fast. What remains
+is the physical approximation of a frozen outer region (no elastic relaxation beyond
+``local_radius``; it can only raise a saddle). Validated against full-box searches with
+the same directions in ``benchmarks/bench_artn_local.py``.
 """
 
 from __future__ import annotations
@@ -36,8 +44,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -45,7 +54,7 @@ import pandas as pd
 from .artn import SearchResult, artn_search, make_params, max_atom_force
 from .data import read_lammps_data
 from .lmp import load_structure, start_lammps
-from .neighbors import neighbor_pairs
+from .neighbors import neighbor_pairs, perpendicular_widths
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +78,15 @@ def barriers_units(n_events: int) -> dict[str, str]:
 class LammpsForces:
     """Force provider ``positions (N, 3) Å, ordered by id → (energy eV, forces eV/Å)``.
 
-    Ids must be 1 … N (consecutive). ``timing`` holds the number of calls, the seconds
+    Ids must be 1 … N (consecutive). ``setup``: LAMMPS commands run after the potential
+    and neighbour settings, before the first ``run 0``. ``timing`` holds the number of calls, the seconds
     spent inside the LAMMPS ``run`` command and in the whole call (scatter + run + gather).
     """
 
     def __init__(self, data_file: str | os.PathLike, potential: Mapping[str, Any], *,
                  log_file: str | os.PathLike | None = None, threads: int = 1,
-                 root: str | os.PathLike = ".", skin: float = 1.0):
+                 root: str | os.PathLike = ".", skin: float = 1.0,
+                 setup: Sequence[str] = ()):
         self.log_file = log_file
         suffix = "omp" if threads > 1 else None
         self.lmp = start_lammps(log_file, threads=threads, suffix=suffix)
@@ -84,6 +95,7 @@ class LammpsForces:
         load_structure(lmp, data_file, potential, root=root)
         lmp.command(f"neighbor {skin} bin")
         lmp.command("neigh_modify every 1 delay 0 check yes")
+        lmp.commands_list(list(setup))       # e.g. neighbour exclusions (local mode)
         lmp.command("thermo_style custom step pe")
         lmp.command("thermo_modify norm no")
         lmp.command("run 0")
@@ -270,18 +282,143 @@ def search_atoms(provider, x0: np.ndarray, e0: float, types: np.ndarray,
 
 
 # ---------------------------------------------------------------- local mode
+def eam_ranges(path: str | os.PathLike, pair_style: str = "eam/fs",
+               tol: float = 1e-10) -> tuple[float, float]:
+    """Ranges (Å) of an EAM setfl file (``eam/alloy`` or ``eam/fs``): the largest
+    tabulated r at which any pair function r·φ(r), resp. any density function ρ(r), is
+    non-zero (|value| > ``tol``). For the Mendelev CuZr file: 7.6 Å and 6.0 Å."""
+    lines = Path(path).read_text().splitlines()
+    try:
+        return _setfl_ranges(lines, pair_style, tol)
+    except (ValueError, IndexError) as err:
+        raise ValueError(f"{path}: not an {pair_style} setfl file as expected ({err})") from None
+
+
+def _setfl_ranges(lines: list[str], pair_style: str, tol: float) -> tuple[float, float]:
+    n_el = int(lines[3].split()[0])
+    n_rho, _, n_r, dr, _ = lines[4].split()[:5]
+    n_rho, n_r, dr = int(n_rho), int(n_r), float(dr)
+    tokens = " ".join(lines[5:]).split()
+    n_dens = n_el if pair_style.startswith("eam/fs") else 1
+    r = np.arange(n_r) * dr
+    pos = 0
+    density_range = 0.0
+    for _ in range(n_el):
+        pos += 4 + n_rho                    # element line (Z, mass, a, lattice) + F(ρ)
+        for _ in range(n_dens):
+            rho = np.asarray(tokens[pos:pos + n_r], dtype=float)
+            pos += n_r
+            nz = np.flatnonzero(np.abs(rho) > tol)
+            density_range = max(density_range, float(r[nz[-1]]) if nz.size else 0.0)
+    pair_range = 0.0
+    for _ in range(n_el * (n_el + 1) // 2):
+        rphi = np.asarray(tokens[pos:pos + n_r], dtype=float)
+        pos += n_r
+        nz = np.flatnonzero(np.abs(rphi) > tol)
+        pair_range = max(pair_range, float(r[nz[-1]]) if nz.size else 0.0)
+    if pos != len(tokens):
+        raise ValueError(f"{len(tokens)} values, {pos} for {pair_style}")
+    return pair_range, density_range
+
+
+def exact_shell(pair_range: float, density_range: float) -> float:
+    """Frozen-shell width (Å) that makes a carved EAM cluster exact for its active atoms.
+
+    EAM is many-body: the force on an active atom ``i`` involves F′(ρ_j) of every
+    neighbour ``j`` within ``density_range``, and ρ_j sums over the atoms within
+    ``density_range`` of ``j``; the pair term reaches ``pair_range``. With every atom up
+    to ``max(pair_range, 2·density_range)`` beyond the active sphere present, the forces on
+    the active atoms and every energy difference between configurations of them equal
+    those of the bulk sample (the carved IS is a minimum as the bulk one is). A shell of
+    one cutoff misses the second neighbour layer of the density and puts a surface-like
+    error on the outer active atoms.
+    """
+    return max(float(pair_range), 2.0 * float(density_range))
+
+
 def carve_sphere(positions: np.ndarray, cell: np.ndarray, origin: np.ndarray, index: int,
                  radius: float) -> tuple[np.ndarray, np.ndarray]:
     """Atoms (every periodic image) within ``radius`` (Å) of atom ``index``.
 
     Returns ``(atom indices, positions)``, the central atom first at its own position,
-    the others at ``x_index + vec`` (unwrapped around the centre).
+    the others at ``x_index + vec`` (unwrapped around the centre), sorted by distance.
     """
     pairs = neighbor_pairs(positions, cell, radius, origin=origin, centers=np.array([index]))
     order = np.argsort(pairs.dist, kind="stable")
     idx = np.concatenate([[index], pairs.j[order]])
     pos = np.vstack([positions[index], positions[index] + pairs.vec[order]])
     return idx, pos
+
+
+@dataclass
+class LocalCluster:
+    """A sphere carved around one central atom (row 0), atoms sorted by distance.
+
+    Rows ``< n_active`` move (within ``local_radius``); the rest are frozen. Rows
+    ``≥ n_core`` (farther than ``local_radius + density_range + margin``) are out of
+    reach of every active atom's density: their mutual interactions are excluded from
+    the LAMMPS neighbour lists (their ρ is then wrong but constant and enters only forces
+    on frozen atoms), which is exact for the active forces and energy differences and
+    saves most of the shell's cost.
+    """
+
+    indices: np.ndarray      # (M,) rows of the full sample (images repeat rows)
+    positions: np.ndarray    # (M, 3) Å, unwrapped around the central atom
+    types: np.ndarray        # (M,)
+    n_active: int
+    n_core: int
+
+    def setup_commands(self) -> list[str]:
+        """LAMMPS commands excluding outer–outer interactions (ids are rows + 1)."""
+        m = len(self.positions)
+        if self.n_core >= m:
+            return []
+        return [f"group outer id {self.n_core + 1}:{m}",
+                "neigh_modify exclude group outer outer"]
+
+
+def carve_cluster(positions: np.ndarray, types: np.ndarray, cell: np.ndarray,
+                  origin: np.ndarray, index: int, *, local_radius: float,
+                  frozen_shell: float, core_radius: float | None = None) -> LocalCluster:
+    """The :class:`LocalCluster` of atom ``index``: active within ``local_radius``, frozen
+    up to ``local_radius + frozen_shell``; ``core_radius`` (Å from the centre, None = no
+    exclusion) bounds the atoms whose mutual interactions are kept."""
+    idx, pos = carve_sphere(positions, cell, origin, index, local_radius + frozen_shell)
+    dist = np.linalg.norm(pos - pos[0], axis=1)
+    n_active = int(np.searchsorted(dist, local_radius, side="left"))
+    n_core = len(pos) if core_radius is None else int(np.searchsorted(dist, core_radius))
+    return LocalCluster(idx, pos, np.asarray(types)[idx], n_active, max(n_core, n_active))
+
+
+def local_shell(params: Mapping[str, Any], potential: Mapping[str, Any],
+                root: str | os.PathLike = ".") -> tuple[float, float | None]:
+    """``(frozen_shell, core_extra)`` in Å for the local mode.
+
+    ``frozen_shell`` None means exact: :func:`exact_shell` of the potential's ranges plus
+    ``local_margin`` (active atoms move a little); a smaller given shell is warned about.
+    ``core_extra`` (added to ``local_radius``: the kept-interaction core) is the density
+    range plus ``local_margin`` if ``local_exclude``, else None (no exclusion). Needs an
+    EAM setfl potential unless ``frozen_shell`` is given and ``local_exclude`` is off.
+    """
+    margin = float(params["local_margin"])
+    shell = params["frozen_shell"]
+    need_ranges = shell is None or params["local_exclude"]
+    ranges = None
+    if need_ranges or str(potential.get("pair_style", "")).startswith("eam"):
+        style = str(potential.get("pair_style", ""))
+        if not style.startswith("eam/"):
+            raise ValueError(f"frozen_shell: null / local_exclude need an EAM setfl "
+                             f"potential (pair_style {style!r}); give frozen_shell, "
+                             "local_exclude: false")
+        ranges = eam_ranges(Path(root) / potential["file"], style)
+    if shell is None:
+        shell = exact_shell(*ranges) + margin
+    elif ranges is not None and shell < exact_shell(*ranges):
+        log.warning("frozen_shell %.2f Å < %.2f Å (max(pair range, 2 × density range)): "
+                    "forces on the outer active atoms are not those of the bulk",
+                    shell, exact_shell(*ranges))
+    core_extra = ranges[1] + margin if params["local_exclude"] else None
+    return float(shell), core_extra
 
 
 def write_cluster_data(path: str | os.PathLike, positions: np.ndarray, types: np.ndarray,
@@ -302,21 +439,41 @@ def write_cluster_data(path: str | os.PathLike, positions: np.ndarray, types: np
 
 
 class ActiveSubset:
-    """Provider on the active atoms only: the others stay at ``x_full`` (frozen)."""
+    """Provider on the active atoms only: the others stay at ``x_full`` (frozen).
 
-    def __init__(self, provider, x_full: np.ndarray, n_active: int):
-        self.provider, self.x_full, self.n_active = provider, x_full.copy(), n_active
+    The active atoms are rows ``0 … n_active − 1`` of ``x_full`` (a carved cluster), or
+    the given ``rows`` (e.g. the same atoms in the full periodic box).
+    """
+
+    def __init__(self, provider, x_full: np.ndarray, n_active: int | None = None, *,
+                 rows: np.ndarray | None = None):
+        self.provider, self.x_full = provider, np.array(x_full, dtype=float)
+        self.rows = np.arange(n_active) if rows is None else np.asarray(rows)
+        self.n_active = len(self.rows)
+
+    def _full(self, positions: np.ndarray) -> np.ndarray:
+        x = self.x_full.copy()
+        x[self.rows] = positions
+        return x
 
     def reset(self, positions: np.ndarray) -> None:
-        x = self.x_full.copy()
-        x[:self.n_active] = positions
-        self.provider.reset(x)
+        self.provider.reset(self._full(positions))
 
     def __call__(self, positions: np.ndarray) -> tuple[float, np.ndarray]:
-        x = self.x_full.copy()
-        x[:self.n_active] = positions
-        e, f = self.provider(x)
-        return e, f[:self.n_active]
+        e, f = self.provider(self._full(positions))
+        return e, f[self.rows]
+
+
+def local_provider(cluster: LocalCluster, path: str | os.PathLike, *, potential,
+                   masses: Mapping[int, float], padding: float, log_file=None,
+                   threads: int = 1, root: str | os.PathLike = ".") -> "LammpsForces":
+    """Write ``cluster`` to ``path`` and start a quiet :class:`LammpsForces` on it (with
+    the outer–outer exclusion). Wrap it in :class:`ActiveSubset` to search."""
+    data = write_cluster_data(path, cluster.positions, cluster.types, masses, padding)
+    forces = LammpsForces(data, potential, log_file=log_file, threads=threads, root=root,
+                          setup=cluster.setup_commands())
+    forces.quiet()
+    return forces
 
 
 def search_atoms_local(data_file, atom_ids: Iterable[int], *, potential, params, seed: int,
@@ -324,44 +481,48 @@ def search_atoms_local(data_file, atom_ids: Iterable[int], *, potential, params,
                        root: str | os.PathLike = ".", workdir: str | os.PathLike | None = None
                        ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Searches on a sphere carved around each central atom: atoms within
-    ``local_radius`` (Å) move, those in the next ``frozen_shell`` (Å) stay fixed, the rest
-    of the sample is left out. One LAMMPS instance per atom. Returns
-    ``(events, barriers, timing)``."""
+    ``local_radius`` (Å) move, those in the next ``frozen_shell`` (Å; None = exact for
+    EAM, :func:`local_shell`) stay fixed, the rest of the sample is left out. One LAMMPS
+    instance per atom. The carved IS energy is the reference (ΔQ = E_saddle − E_IS of the
+    same cluster). Returns ``(events, barriers, timing)``."""
     import tempfile  # noqa: PLC0415
 
     p = make_params(params)
     frame = read_lammps_data(data_file)
-    widths = np.diag(frame.cell) if np.allclose(frame.cell, np.diag(np.diag(frame.cell))) \
-        else None
-    if widths is not None and p["local_radius"] >= 0.5 * widths.min():
+    if p["local_radius"] >= 0.5 * perpendicular_widths(frame.cell).min():
         raise ValueError("local_radius must be below half the box (no self-images active)")
+    shell, core_extra = local_shell(p, potential, root)
     atom_ids = [int(a) for a in atom_ids]
     rows: list[dict] = []
     barrier_rows: list[dict] = []
-    timing = {"calls": 0, "lammps_s": 0.0, "call_s": 0.0}
+    timing = {"calls": 0, "lammps_s": 0.0, "call_s": 0.0, "cluster_atoms": 0.0}
     progress = _Progress(len(atom_ids))
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         for done, atom_id in enumerate(atom_ids, start=1):
             index = atom_id - 1
-            idx, pos = carve_sphere(frame.positions, frame.cell, frame.origin, index,
-                                    p["local_radius"] + p["frozen_shell"])
-            n_active = int((np.linalg.norm(pos - pos[0], axis=1) < p["local_radius"]).sum())
-            cluster = write_cluster_data(Path(tmp) / "cluster.data", pos, frame.types[idx],
-                                         frame.masses, p["local_padding"])
-            with LammpsForces(cluster, potential, log_file=log_file, threads=threads,
-                              root=root) as lmp_forces:
-                lmp_forces.quiet()
-                provider = ActiveSubset(lmp_forces, pos, n_active)
-                x0 = pos[:n_active]
-                e0, _ = provider(x0)
-                perturbed = np.arange(n_active)[
+            cluster = carve_cluster(
+                frame.positions, frame.types, frame.cell, frame.origin, index,
+                local_radius=p["local_radius"], frozen_shell=shell,
+                core_radius=None if core_extra is None else p["local_radius"] + core_extra)
+            with local_provider(cluster, Path(tmp) / "cluster.data", potential=potential,
+                                masses=frame.masses, padding=p["local_padding"],
+                                log_file=log_file, threads=threads, root=root) as forces:
+                provider = ActiveSubset(forces, cluster.positions, cluster.n_active)
+                x0 = cluster.positions[:cluster.n_active]
+                e0, f0 = provider(x0)
+                if max_atom_force(f0) > p["force_tol"]:
+                    log.warning("atom %d: carved IS max force %.3g eV/Å (shell too thin?)",
+                                atom_id, max_atom_force(f0))
+                perturbed = np.arange(cluster.n_active)[
                     np.linalg.norm(x0 - x0[0], axis=1) < p["perturb_radius"]] \
                     if p["perturb_neighbors"] else np.array([0])
                 r, barriers = search_one_atom(provider, x0, e0, 0, perturbed, atom_id,
-                                              int(frame.types[index]), {**p, "fix_translation": False},
+                                              int(frame.types[index]),
+                                              {**p, "fix_translation": False},
                                               seed=seed, sample_index=sample_index)
-                for k in timing:
-                    timing[k] += lmp_forces.timing[k]
+                for k in ("calls", "lammps_s", "call_s"):
+                    timing[k] += forces.timing[k]
+                timing["cluster_atoms"] += len(cluster.positions) / len(atom_ids)
             rows += r
             barrier_rows.append(_barrier_row(atom_id, int(frame.types[index]), barriers))
             progress(done)
@@ -384,7 +545,8 @@ def run_artn(data_file: str | os.PathLike, atom_ids: Iterable[int], *,
 
     With ``params["local"]`` true, each search runs on a sphere carved around the central
     atom (:func:`search_atoms_local`: ``local_radius`` active + ``frozen_shell`` frozen,
-    Å) instead of the whole periodic box — for large samples.
+    Å; the default shell is exact for EAM) instead of the whole periodic box — for large
+    samples; accuracy and speed: ``benchmarks/bench_artn_local.py``.
 
     Returns ``(events, barriers)``: one row per attempt (columns and units in
     :data:`EVENTS_UNITS`; ``barrier`` = E_saddle − E_IS in eV, NaN unless ``converged``)
