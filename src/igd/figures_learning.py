@@ -4,7 +4,7 @@ Each function takes the tables of ``results/learning/`` (DataFrames / dicts as r
 the Parquet and JSON files) and writes one PNG atomically via :func:`igd.figures.save`.
 The paper's numbers are drawn as reference markers where the text gives them
 (:data:`PAPER_ACCURACY`, :data:`PAPER_XI`, :data:`PAPER_BEST`). The OVITO atom snapshots
-of Figs. 8a/b, 9a and 11a are not drawn here.
+of Figs. 8a/b, 9a and 11a are rendered by :mod:`igd.snapshots`.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def _clean_fit(fit: Mapping[str, Any] | None) -> dict[str, float] | None:
 
 def fig09_igd(igd: pd.DataFrame, correlation: pd.DataFrame, xi: Mapping[str, Any],
               path: str | os.PathLike, *, bins: int = 40) -> None:
-    """Paper Fig. 9b, c (the snapshot 9a is not drawn): (b) distribution of IGD over the
+    """Paper Fig. 9b, c (the snapshot 9a is :func:`igd.snapshots.fig09a_igd_snapshot`): (b) distribution of IGD over the
     test atoms — rearranged, not rearranged and all, each as a density normalised by the
     *total* number of atoms so the two parts add up to the total; (c) C(r) of ΔD²min and
     IGD (semi-log, positive values) with the fits C ∝ exp(−r/ξ). ``bins``: at most this
@@ -309,4 +309,97 @@ def fig13_xi(correlation: pd.DataFrame, xi: Mapping[str, Any], path: str | os.Pa
     ax1.set(xticks=x, xticklabels=[_label(f).replace(" model", "") for f in names],
             ylabel="correlation length ξ (Å)", title="(b) ξ from C(r) ∝ exp(−r/ξ)")
     ax1.legend(fontsize=7)
+    save(fig, path)
+
+
+def fig14_transferability(table: pd.DataFrame, path: str | os.PathLike, *,
+                          t_max: float | None = None, q: float | None = None,
+                          temperature: float = 700.0, sample_set: str = "") -> None:
+    """Paper Fig. 14 from :func:`igd.transferability.transferability`'s table.
+
+    (a) reduced VDOS g(ν)/ν² per IGD group; (b) I_BP vs IGD in rank bins (mean ± s.e.m.,
+    least-squares line, Pearson r); (c) MSD, (d) α2 (inset α2max vs IGD), (e) F_s(q, t)
+    per IGD group at ``temperature`` (K; 1/e dashed); (f) τ_α vs IGD — or, when F_s of no group reaches
+    1/e within the run (τ_α > ``t_max``), F_s at the last time vs IGD, said in the panel.
+    """
+
+    v = table[table["kind"] == "vdos"]
+    dyn = table[table["kind"] == "dynamics"]
+    sc = table[table["kind"] == "scalars"].sort_values("igd_mean")
+    ib = table[table["kind"] == "ibp"].sort_values("igd_mean")
+    groups = sorted(v["group"].unique())
+    cmap = plt.get_cmap("coolwarm")
+    shade = {g: cmap(k / max(1, len(groups) - 1)) for k, g in enumerate(groups)}
+
+    def glabel(d):
+        r = d.iloc[0]
+        return f"IGD [{r['igd_min']:.2f}, {r['igd_max']:.2f}]".replace("-", "−")
+
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8.6))
+    ax = axes[0, 0]
+    for g in groups:
+        d = v[v["group"] == g]
+        ax.plot(d["nu"], d["g_over_nu2"], color=shade[g], label=glabel(d))
+    ax.set(xlabel="ν (THz)", ylabel="g(ν)/ν² (THz$^{-3}$)", xlim=(0, 8),
+           title="(a) reduced VDOS per IGD group")
+    ax.legend(fontsize=7, title=f"{len(groups)} groups of equal size", title_fontsize=7)
+
+    ax = axes[0, 1]
+    ax.errorbar(ib["igd_mean"], ib["I_BP_mean"], yerr=ib["I_BP_sem"], fmt="o", ms=4,
+                color="C0", ecolor="0.6", capsize=2)
+    x, y = ib["igd_mean"].to_numpy(float), ib["I_BP_mean"].to_numpy(float)
+    if x.size > 2:
+        k, c = np.polyfit(x, y, 1)
+        r = np.corrcoef(x, y)[0, 1]
+        xs = np.linspace(x.min(), x.max(), 2)
+        ax.plot(xs, k * xs + c, "k--", lw=1, label=f"linear fit, Pearson r = {r:.2f}")
+        ax.legend(fontsize=8)
+    n_bin = int(round(ib["n"].median())) if len(ib) else 0
+    ax.set(xlabel="IGD", ylabel="I$_{BP}$ (THz$^{-3}$)",
+           title=f"(b) boson-peak intensity, bins of ~{n_bin} atoms")
+
+    for ax, col, ylab, title in ((axes[0, 2], "msd", "MSD (Å²)",
+                                  f"(c) MSD at {temperature:g} K"),
+                                 (axes[1, 0], "alpha2", "α$_2$", "(d) non-Gaussian parameter"),
+                                 (axes[1, 1], "fs", "F$_s$(q, t)", "(e) self-intermediate "
+                                  "scattering function" + (f", q = {q:g} Å$^{{-1}}$"
+                                                           if q else ""))):
+        for g in groups:
+            d = dyn[dyn["group"] == g]
+            ax.plot(d["t"], d[col], color=shade[g], label=glabel(d))
+        ax.set_xscale("log")
+        ax.set(xlabel="t (ps)", ylabel=ylab, title=title)
+    axes[0, 2].set_yscale("log")
+    axes[0, 2].legend(fontsize=7)
+    axes[1, 1].axhline(1 / math.e, color="k", ls="--", lw=0.8, label="1/e")
+    axes[1, 1].legend(fontsize=7)
+    ins = axes[1, 0].inset_axes([0.12, 0.55, 0.38, 0.38])
+    ins.plot(sc["igd_mean"], sc["alpha2_max"], "o-", ms=3, color="C3")
+    ins.set_xlabel("IGD", fontsize=7)
+    ins.set_ylabel("α$_2^{max}$", fontsize=7)
+    ins.tick_params(labelsize=6)
+
+    ax = axes[1, 2]
+    reached = sc["tau_reached"].fillna(False).astype(bool).to_numpy()
+    if reached.any():
+        ax.plot(sc["igd_mean"][reached], sc["tau_alpha"][reached], "o-", color="C2",
+                label="τ$_α$: F$_s$ = 1/e")
+        if (~reached).any() and t_max:
+            ax.plot(sc["igd_mean"][~reached], np.full((~reached).sum(), t_max), "^",
+                    mfc="none", color="C2", label=f"τ$_α$ > {t_max:g} ps (not reached)")
+        ax.set_yscale("log")
+        ax.set(xlabel="IGD", ylabel="τ$_α$ (ps)", title="(f) α-relaxation time")
+        ax.legend(fontsize=7)
+    else:
+        ax.plot(sc["igd_mean"], sc["fs_end"], "o-", color="C2")
+        tm = f"{t_max:g} ps" if t_max else "the end of the run"
+        ax.set(xlabel="IGD", ylabel=f"F$_s$(q, t = {tm})",
+               title="(f) relaxation at the last time")
+        ax.text(0.03, 0.04, f"τ$_α$ > {tm} for every group:\nF$_s$ never reaches 1/e, "
+                "so F$_s$ at the last time is shown", transform=ax.transAxes, fontsize=7,
+                va="bottom")
+    n_atoms = int(v.groupby("group")["n"].first().sum()) if len(v) else 0
+    fig.suptitle(f"Transferability of IGD ({n_atoms} atoms"
+                 + (f", {sample_set}" if sample_set else "") + ")", fontsize=11)
+    fig.tight_layout()
     save(fig, path)

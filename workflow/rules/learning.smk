@@ -270,3 +270,103 @@ rule fig13:
         ENV
     script:
         "../scripts/fig_learning.py"
+
+
+# ---- atom snapshots (OVITO), OVITO dumps, transferability (paper Figs. 8a/b, 9a, 11a, 14)
+SNAPSHOT_SAMPLE = TEST_SAMPLES[0]
+TRANSFER_SAMPLES = SAMPLES if LEARNING["analysis"]["transfer_set"] == "all" else TEST_SAMPLES
+
+
+rule snapshots:
+    input:
+        igd="results/learning/igd.parquet",
+        labels=f"results/{SNAPSHOT_SAMPLE}/labels.parquet",
+        atoms=f"results/{SNAPSHOT_SAMPLE}/glass/atoms.parquet",
+    output:
+        fig08=report(
+            "results/figures/fig08_snapshots.png",
+            caption="../report/fig08_snapshots.rst",
+            category="Learning",
+        ),
+        fig09a=report(
+            "results/figures/fig09a_igd_snapshot.png",
+            caption="../report/fig09a_igd_snapshot.rst",
+            category="Learning",
+        ),
+        fig11a=report(
+            "results/figures/fig11a_snapshots.png",
+            caption="../report/fig11a_snapshots.rst",
+            category="Learning",
+        ),
+    params:
+        sample=SNAPSHOT_SAMPLE,
+        threshold=config["shear"]["threshold"],
+        snapshot=LEARNING["analysis"]["snapshot"],
+    log:
+        "results/logs/figures/snapshots.log",
+    benchmark:
+        "results/benchmarks/figures/snapshots.tsv"
+    resources:
+        mem_mb=2000,
+        # Tachyon ray tracing on the CPU: ~10 s per 700-pixel panel of 500 atoms, 5 panels
+        runtime=lambda wc, attempt: 10 * attempt,
+    conda:
+        ENV
+    script:
+        "../scripts/snapshots.py"
+
+
+rule ovito_dump:
+    input:
+        atoms="results/{sample}/glass/atoms.parquet",
+        labels="results/{sample}/labels.parquet",
+        igd="results/learning/igd.parquet",
+        features="results/{sample}/features.parquet",
+        hessian="results/{sample}/hessian/atoms.parquet",
+        dynamics="results/{sample}/dynamics/atoms.parquet",
+    output:
+        "results/{sample}/atoms.dump",
+    log:
+        "results/logs/{sample}/ovito_dump.log",
+    benchmark:
+        "results/benchmarks/{sample}/ovito_dump.tsv"
+    resources:
+        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 5,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/ovito_dump.py"
+
+
+rule fig14:
+    input:
+        igd="results/learning/igd.parquet",
+        hessian=expand("results/{sample}/hessian/atoms.parquet", sample=TRANSFER_SAMPLES),
+        vdos=expand("results/{sample}/hessian/atom_vdos.parquet", sample=TRANSFER_SAMPLES),
+        dynamics=expand("results/{sample}/dynamics/atoms.parquet", sample=TRANSFER_SAMPLES),
+    output:
+        table="results/learning/transferability.parquet",
+        figure=report(
+            "results/figures/fig14_transferability.png",
+            caption="../report/fig14_transferability.rst",
+            category="Learning",
+        ),
+    params:
+        samples=TRANSFER_SAMPLES,
+        transfer_set=LEARNING["analysis"]["transfer_set"],
+        groups=LEARNING["analysis"]["transfer_groups"],
+        scalar_groups=LEARNING["analysis"]["transfer_scalar_groups"],
+        bin_fraction=LEARNING["analysis"]["transfer_bin_fraction"],
+        bin_min_atoms=LEARNING["analysis"]["bin_min_atoms"],
+    log:
+        "results/logs/learning/fig14.log",
+    benchmark:
+        "results/benchmarks/learning/fig14.tsv"
+    resources:
+        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] * len(SAMPLES) // 5,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/fig14.py"
