@@ -1,0 +1,146 @@
+# Stage 7 (PROTOCOL §10, beyond the paper): the descriptors of the companion papers
+# 002–004 per atom, and one leaderboard scoring them with the IGD on the same atoms.
+
+DESCRIPTORS = config["descriptors"]
+# v_flex temperature: the vMSD temperature closest to the configured one
+VFLEX_T = min(VMSD_TEMPERATURES, key=lambda t: abs(float(t) - DESCRIPTORS["vflex_temperature"]))
+
+
+rule descriptors_local:
+    input:
+        data="results/{sample}/glass/inherent.data",
+        vmsd=f"results/{{sample}}/vmsd/{VFLEX_T}K.parquet",
+        hessian="results/{sample}/hessian/atoms.parquet",
+        dynamics="results/{sample}/dynamics/atoms.parquet",
+        times="results/{sample}/dynamics/times.parquet",
+    output:
+        local="results/{sample}/descriptors/local.parquet",
+        radial="results/{sample}/descriptors/radial.parquet",
+        entropy="results/{sample}/descriptors/entropy_t.parquet",
+    params:
+        descriptors=DESCRIPTORS,
+        vflex_temperature=float(VFLEX_T),
+        structure=config["structure"],
+        elements=ELEMENTS,
+    log:
+        "results/logs/{sample}/descriptors_local.log",
+    benchmark:
+        "results/benchmarks/{sample}/descriptors_local.tsv"
+    resources:
+        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 10,
+        # ~2 s on 500 atoms × 35 frames (Voronoi per frame ∝ N), 10x margin, min 10
+        runtime=lambda wc, attempt: max(10, config["system"]["n_atoms"] // 5000) * attempt,
+    conda:
+        ENV
+    script:
+        "../scripts/descriptors.py"
+
+
+rule structural_flexibility:
+    input:
+        local=expand("results/{sample}/descriptors/local.parquet", sample=SAMPLES),
+        radial=expand("results/{sample}/descriptors/radial.parquet", sample=SAMPLES),
+    output:
+        tables=expand("results/{sample}/descriptors.parquet", sample=SAMPLES),
+        model="results/learning/sf_model.json",
+    params:
+        samples=SAMPLES,
+        test_samples=TEST_SAMPLES,
+        svr=DESCRIPTORS["svr"],
+        seed=config["seed"],
+    log:
+        "results/logs/learning/structural_flexibility.log",
+    benchmark:
+        "results/benchmarks/learning/structural_flexibility.tsv"
+    resources:
+        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] * len(SAMPLES) // 50,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/descriptors.py"
+
+
+rule leaderboard:
+    input:
+        descriptors=expand("results/{sample}/descriptors.parquet", sample=SAMPLES),
+        igd="results/learning/igd.parquet",
+        labels=expand("results/{sample}/labels.parquet", sample=SAMPLES),
+        barriers=expand("results/{sample}/artn/barriers.parquet", sample=SAMPLES),
+        hessian=expand("results/{sample}/hessian/atoms.parquet", sample=SAMPLES),
+        atoms=expand("results/{sample}/glass/atoms.parquet", sample=SAMPLES),
+        vmsd=expand(
+            "results/{sample}/vmsd/{T}K.parquet", sample=SAMPLES, T=VMSD_TEMPERATURES
+        ),
+    output:
+        table="results/learning/leaderboard.parquet",
+        markdown="results/learning/leaderboard.md",
+        correlation="results/learning/leaderboard_correlation.parquet",
+    params:
+        samples=SAMPLES,
+        temperatures=VMSD_TEMPERATURES,
+        models=MODELS,
+        test_samples=TEST_SAMPLES,
+        elements=ELEMENTS,
+        leaderboard=DESCRIPTORS["leaderboard"],
+        chi_fraction=LEARNING["chi_fraction"],
+        analysis=LEARNING["analysis"],
+    log:
+        "results/logs/learning/leaderboard.log",
+    benchmark:
+        "results/benchmarks/learning/leaderboard.tsv"
+    resources:
+        mem_mb=lambda wc: 2000 + config["system"]["n_atoms"] // 5,
+        # one C(r) pass over ~40 fields per sample: as rule analysis, ~1 min per 10 000 atoms
+        runtime=lambda wc, attempt: max(10, config["system"]["n_atoms"] * len(SAMPLES) // 10000)
+        * attempt,
+    conda:
+        ENV
+    script:
+        "../scripts/leaderboard.py"
+
+
+rule fig_leaderboard:
+    input:
+        table="results/learning/leaderboard.parquet",
+    output:
+        report(
+            "results/figures/fig_leaderboard.png",
+            caption="../report/fig_leaderboard.rst",
+            category="Descriptors",
+        ),
+    log:
+        "results/logs/figures/fig_leaderboard.log",
+    benchmark:
+        "results/benchmarks/figures/fig_leaderboard.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/leaderboard.py"
+
+
+rule fig_entropy:
+    input:
+        entropy=expand("results/{sample}/descriptors/entropy_t.parquet", sample=SAMPLES),
+    output:
+        report(
+            "results/figures/fig_entropy.png",
+            caption="../report/fig_entropy.rst",
+            category="Descriptors",
+        ),
+    params:
+        samples=SAMPLES,
+    log:
+        "results/logs/figures/fig_entropy.log",
+    benchmark:
+        "results/benchmarks/figures/fig_entropy.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/leaderboard.py"
