@@ -81,6 +81,10 @@ def read_lammps_data(path: str | os.PathLike) -> Frame:
         raise DataFileError(f"{path}: unreadable Atoms line ({err})") from None
     if table.shape[1] != 5:
         raise DataFileError(f"{path}: Atoms lines need 'id type x y z' (atom_style atomic)")
+    n_vel = len(sections.get("Velocities", [])) if "Velocities" in sections else n_atoms
+    if n_vel != n_atoms or any(len(r.split()) < 4 for r in sections.get("Velocities", [])):
+        raise DataFileError(f"{path}: header says {n_atoms} atoms, Velocities section has "
+                            f"{n_vel} complete lines (truncated file?)")
     order = np.argsort(table[:, 0], kind="stable")
     table = table[order]
     masses = {int(r.split()[0]): float(r.split()[1]) for r in sections.get("Masses", [])}

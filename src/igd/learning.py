@@ -249,6 +249,54 @@ def assemble_features(labels_df: pd.DataFrame, structure_df: pd.DataFrame,
     return table, report
 
 
+def assemble_features_from_files(labels, structure, vmsd: Mapping[float, Any], barriers,
+                                 atoms=None, *, sample: str | None = None,
+                                 nan_policy: str = "drop",
+                                 expected_counts: Mapping[str, int] | None = None
+                                 ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`assemble_features` on the stage output files (Parquet paths) of one sample.
+
+    ``vmsd`` maps temperature (K) → path; ``atoms`` (optional) is the glass atoms table,
+    of which only ``id, type`` are read. Every file whose metadata names a sample
+    (``params.sample``) must name ``sample``; a table from another sample, with missing,
+    extra or duplicate atoms, or disagreeing atom types raises
+    :class:`FeatureMismatchError` naming the file and the atom ids.
+    """
+    from .io import read_metadata, read_table  # noqa: PLC0415
+
+    files = [("labels", labels), ("structure", structure), ("barriers", barriers)]
+    files += [(f"vmsd {float(T):g} K", p) for T, p in vmsd.items()]
+    if atoms is not None:
+        files.append(("types", atoms))
+    if sample is not None:
+        for _name, path in files:
+            theirs = read_metadata(path).get("params", {}).get("sample")
+            if theirs is not None and theirs != sample:
+                raise FeatureMismatchError(
+                    f"{path}: a table of sample {theirs}, not of {sample} "
+                    f"(params.sample in its metadata)")
+    tables = {name: read_table(path, columns=["id", "type"] if name == "types" else None)
+              for name, path in files}
+    lab = tables["labels"]
+    if "id" in lab.columns and "type" in lab.columns:
+        lab = lab.sort_values("id")
+        ref_ids, ref_types = lab["id"].to_numpy(), lab.set_index("id")["type"]
+        for name, path in files[1:]:
+            try:
+                _check_ids(name, tables[name], ref_ids)
+                _check_types(name, tables[name], ref_types)
+            except FeatureMismatchError as err:
+                raise FeatureMismatchError(f"{path}: {err} ({labels})") from None
+    try:
+        return assemble_features(
+            tables["labels"], tables["structure"],
+            {T: tables[f"vmsd {float(T):g} K"] for T in vmsd}, tables["barriers"],
+            tables.get("types"), nan_policy=nan_policy, expected_counts=expected_counts)
+    except FeatureMismatchError as err:
+        raise FeatureMismatchError(f"{sample or ''} {err} (inputs: {labels}, …)".strip()) \
+            from None
+
+
 # --------------------------------------------------------------------------------------
 # Metrics
 # --------------------------------------------------------------------------------------
@@ -555,7 +603,7 @@ def train_igd(features: Mapping[str, pd.DataFrame], *, test_samples: Sequence[st
         "n_test": int(len(test)), "n_test_rearranged": int((test["label"] == 1).sum()),
         "n_excluded": int(sum((~usable[s]).sum() for s in features)),
         "test_samples": test_samples, "train_samples": train_samples,
-        "nan_policy": nan_policy, "grid_search_seconds": round(elapsed, 3),
+        "nan_policy": nan_policy,
         "cv_rows": int(y_cv.size), "cv_folds": cv_folds,
     })
     return TrainedModel(name=name, feature_columns=cols, pipeline=pipeline,

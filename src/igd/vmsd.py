@@ -267,6 +267,7 @@ def trace_vmsd(lmp, ref: Reference, *, n_samples: int, steps_per_sample: int,
     """
     if n_samples <= 0 or steps_per_sample <= 0:
         raise ValueError("n_samples and steps_per_sample must be positive")
+    from .lmp import check_finite  # noqa: PLC0415
     from .logs import Progress  # noqa: PLC0415
 
     acc = MSDAccumulator(ref.ids.size, com=com, masses=masses)
@@ -280,6 +281,7 @@ def trace_vmsd(lmp, ref: Reference, *, n_samples: int, steps_per_sample: int,
         positions, origin, cell = _snapshot(lmp)
         acc.add(displacements(positions, origin, cell, ref.positions, ref.origin, ref.cell))
         temps[k] = lmp.get_thermo("temp")
+        check_finite(lmp, f"vMSD frame {k + 1} of {n_samples}")
         progress.update(k + 1)
     diag = {"n_frames": acc.n_frames, "mean_temperature": float(temps.mean()),
             "max_com_drift": acc.max_drift, "wall_s": time.perf_counter() - start,

@@ -18,10 +18,12 @@ from igd.analysis import (binned_by_rank, combine_correlations, correlation_leng
 from igd.config import grid
 from igd.io import read_metadata, read_table, write_json, write_table
 from igd.logs import setup
+from igd.provenance import inherited_provenance
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])
 log = logging.getLogger("analysis")
+PROV = inherited_provenance(sm.input, rule=sm.rule)
 p, a = sm.params, sm.params.analysis
 type_names = {k + 1: e for k, e in enumerate(p.elements)}
 igd_all = read_table(sm.input.igd)
@@ -65,12 +67,12 @@ fits = {f: fit_correlation_length(corr["r"], corr[f"C_{f}"], r_min=a["corr_fit_r
                                   r_max=a["corr_fit_r_max"]) for f in fields}
 for f, fit in fits.items():
     log.info("ξ(%s) = %.3f ± %.3f Å (%d points)", f, fit["xi"], fit["xi_err"], fit["n_points"])
-write_table(corr, sm.output.correlation,
+write_table(corr, sm.output.correlation, provenance=PROV,
             units={"r": "Å", "n_pairs": "", **{f"C_{f}": "" for f in fields}},
             params={**a, "samples": p.samples}, extra={"xi": fits})
 write_json({"xi": fits, "units": {"xi": "Å", "xi_err": "Å", "r_min": "Å", "r_max": "Å",
                                   "amplitude": ""},
-            "params": {**a, "samples": p.samples}}, sm.output.xi)
+            "params": {**a, "samples": p.samples}, "provenance": PROV}, sm.output.xi)
 
 # partial g(r) of the top / bottom IGD fraction: mean over samples weighted by centres
 # (total g) and by centres of the partial's first type (g_uv)
@@ -89,7 +91,7 @@ for group, d in raw.groupby("group", sort=False):
     out["n_centers"] = int(d.groupby("sample")["n_centers"].first().sum())
     rows.append(out)
 prdf = pd.concat(rows, ignore_index=True)
-write_table(prdf, sm.output.prdf,
+write_table(prdf, sm.output.prdf, provenance=PROV,
             units={"group": "", "r": "Å", "n_centers": "", **{c: "" for c in weight}},
             params={"fraction": a["prdf_fraction"], "r_max": a["prdf_r_max"],
                     "dr": a["prdf_dr"], "samples": p.samples})
@@ -114,12 +116,12 @@ for name, d in sets.items():
                                     "x_max": "igd_max", "y_mean": "dd2min_mean",
                                     "y_std": "dd2min_std", "y_sem": "dd2min_sem"}))
 p_active = pd.concat(p_rows, ignore_index=True)
-write_table(p_active, sm.output.p_active,
+write_table(p_active, sm.output.p_active, provenance=PROV,
             units={"set": "", "dd2min_lo": "Å^2", "dd2min_hi": "Å^2", "dd2min_mid": "Å^2",
                    "n": "", "fraction": "", "stderr": ""},
             params={"edges_log10": a["p_active_log10_dd2min"], "threshold": p.threshold})
 binned = pd.concat(b_rows, ignore_index=True)
-write_table(binned, sm.output.binned,
+write_table(binned, sm.output.binned, provenance=PROV,
             units={"set": "", "bin": "", "n": "", "igd_mean": "", "igd_min": "",
                    "igd_max": "", "dd2min_mean": "Å^2", "dd2min_std": "Å^2",
                    "dd2min_sem": "Å^2"},

@@ -8,6 +8,7 @@ import pandas as pd
 from igd.artn_lammps import EVENTS_UNITS, barriers_units
 from igd.io import read_metadata, read_table, write_table
 from igd.logs import setup
+from igd.provenance import inherited_provenance
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])
@@ -34,7 +35,9 @@ log.info("status counts: %s", events["status"].value_counts().to_dict())
 params = {k: v for k, v in read_metadata(sm.input.events[0])["params"].items() if k != "chunk"}
 summary = {"searches": len(events), "converged_fraction": float(converged.mean()),
            "nan_barriers": int(np.isnan(dq).sum())}
-write_table(events, sm.output.events, units=EVENTS_UNITS, params=params, extra={"summary": summary})
+prov = inherited_provenance([*sm.input.events, *sm.input.barriers], rule=sm.rule)
+write_table(events, sm.output.events, units=EVENTS_UNITS, params=params, provenance=prov,
+            extra={"summary": summary})
 write_table(barriers, sm.output.barriers,
             units={**barriers_units(sm.params.n_events), "searched": ""},
-            params=params, extra={"summary": summary})
+            params=params, provenance=prov, extra={"summary": summary})

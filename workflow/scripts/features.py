@@ -2,20 +2,22 @@
 
 import logging
 
-from igd.io import read_table, write_table
-from igd.learning import assemble_features, feature_units
+from igd.io import write_table
+from igd.learning import assemble_features_from_files, feature_units
 from igd.logs import setup
+from igd.provenance import inherited_provenance
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])
-vmsd = {float(T): read_table(f) for T, f in zip(sm.params.temperatures, sm.input.vmsd)}
-table, report = assemble_features(
-    read_table(sm.input.labels), read_table(sm.input.structure), vmsd,
-    read_table(sm.input.barriers), read_table(sm.input.atoms, columns=["id", "type"]),
+table, report = assemble_features_from_files(
+    sm.input.labels, sm.input.structure,
+    {float(T): f for T, f in zip(sm.params.temperatures, sm.input.vmsd)},
+    sm.input.barriers, sm.input.atoms, sample=sm.wildcards.sample,
     nan_policy=sm.params.nan_policy, expected_counts=sm.params.expected_counts)
 write_table(table, sm.output[0], units=feature_units(table.columns),
             params={"nan_policy": sm.params.nan_policy, "temperatures": sm.params.temperatures,
                     "sample": sm.wildcards.sample},
+            provenance=inherited_provenance(sm.input, rule=sm.rule),
             extra={"features_report": report})
 logging.getLogger("features").info(
     "%s: %d atoms, %d features %s, %d incomplete (by family %s), %d rearranged",

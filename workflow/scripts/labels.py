@@ -2,6 +2,7 @@
 
 from igd.io import read_table, write_table
 from igd.logs import setup
+from igd.provenance import inherited_provenance
 from igd.shear import LABEL_UNITS, make_labels
 
 sm = snakemake  # noqa: F821
@@ -12,4 +13,5 @@ labels = make_labels(tables, atoms, sm.params.threshold)
 write_table(labels, sm.output[0], units=LABEL_UNITS,
             params={"threshold": sm.params.threshold, "directions": sm.params.directions,
                     "sample": sm.wildcards.sample},
+            provenance=inherited_provenance(sm.input, rule=sm.rule),
             extra={"rearranged_fraction": float(labels["rearranged"].mean())})

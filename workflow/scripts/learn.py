@@ -3,6 +3,7 @@
 from igd.io import read_table, write_json, write_table
 from igd.learning import CV_UNITS, DEFAULT_MODELS, run_learning, save_pipeline
 from igd.logs import setup
+from igd.provenance import inherited_provenance
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])
@@ -15,8 +16,10 @@ result = run_learning(
     cache_size_mb=p.cache_size_mb, cv_max_rows=p.cv_max_rows)
 settings = {k: getattr(p, k) for k in ("test_samples", "log2C", "log2gamma", "cv_folds",
                                       "cv_max_rows", "nan_policy", "chi_fraction", "seed")}
-write_table(result.igd, sm.output.igd, units=result.units, params=settings)
-write_table(result.cv_grid, sm.output.cv_grid, units=CV_UNITS, params=settings)
-write_json(result.metrics, sm.output.metrics)
+prov = inherited_provenance(sm.input, rule=sm.rule)
+write_table(result.igd, sm.output.igd, units=result.units, params=settings, provenance=prov)
+write_table(result.cv_grid, sm.output.cv_grid, units=CV_UNITS, params=settings,
+            provenance=prov)
+write_json(result.metrics, sm.output.metrics)   # keys are the models (see learning.py)
 for m, path in zip(p.models, sm.output.models):
     save_pipeline(result.models[m].pipeline, path)

@@ -4,6 +4,7 @@ import numpy as np
 
 from igd.io import read_metadata, read_table, write_table
 from igd.logs import setup
+from igd.provenance import inherited_provenance
 from igd.rdf import first_peak_and_minimum, rdf, rdf_units
 
 sm = snakemake  # noqa: F821
@@ -17,4 +18,5 @@ import logging  # noqa: E402
 
 logging.getLogger("rdf").info("first peak %.3f Å, first minimum %.3f Å", peak, minimum)
 write_table(table, sm.output[0], units=rdf_units(table.columns), params=sm.params.rdf,
+            provenance=inherited_provenance(sm.input, rule=sm.rule),
             extra={"first_peak": peak, "first_minimum": minimum})

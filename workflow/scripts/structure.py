@@ -12,4 +12,5 @@ table, units = structure_table(
     sm.input.data, mus=grid(p["g_mu"]), L=p["g_width"], g_cutoff=p["g_cutoff"],
     s2_rcs=grid(p["s2_rc"]), sigma=p["s2_sigma"], dr=p["dr"],
     kernel_truncate=p["kernel_truncate"], workers=sm.threads)
-write_table(table, sm.output[0], units=units, params={**p, "sample": sm.wildcards.sample})
+write_table(table, sm.output[0], units=units, params={**p, "sample": sm.wildcards.sample},
+            provenance={"rule": sm.rule})
