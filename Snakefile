@@ -18,9 +18,24 @@ include: "workflow/rules/features.smk"
 include: "workflow/rules/artn.smk"
 include: "workflow/rules/vibrations.smk"
 include: "workflow/rules/learning.smk"
+include: "workflow/rules/descriptors.smk"
 
 
 rule all:
     input:
         all_outputs(),
     default_target: True
+
+
+# Log hygiene: count the warnings of every rule log and summarise them at the end of the
+# run (also written to results/logs/warnings.txt).
+onsuccess:
+    from igd.logs import summarise
+
+    print(summarise("results/logs"), end="")
+
+
+onerror:
+    from igd.logs import summarise
+
+    print(summarise("results/logs"), end="")

@@ -30,6 +30,15 @@ wildcard_constraints:
     T=r"\d+(\.\d+)?",
 
 
+# MPI launch of the LAMMPS-heavy shell rules (glass, aqs, vmsd, hessian, dynamics). With
+# lammps.mpi_tasks = 1 they run as plain serial jobs (the SLURM plugin refuses an MPI job
+# of one task); with more, `{resources.mpi} -n {resources.tasks}` starts them ("mpiexec"
+# of the venv's MPICH by default; a profile's set-resources may say e.g. "srun").
+MPI_TASKS = config["lammps"]["mpi_tasks"]
+MPI_LAUNCH = "{resources.mpi} -n {resources.tasks} " if MPI_TASKS > 1 else ""
+MPI_RESOURCES = {"tasks": MPI_TASKS, "mpi": "mpiexec"} if MPI_TASKS > 1 else {}
+
+
 def sample_seed(wildcards, purpose=0, *keys):
     """The LAMMPS seed of one sample and purpose (0 glass, 1 vMSD, …), from the master seed."""
     return igdconfig.derived_seed(
@@ -78,6 +87,33 @@ def artn_runtime(attempt):
     return int(max(10, seconds / 60) * attempt)
 
 
+def hessian_dense():
+    return config["system"]["n_atoms"] <= config["hessian"]["max_dense_atoms"]
+
+
+def hessian_mem_mb():
+    """Dense: matrix + eigenvectors, 2·(3N)²·8 B. Sparse: ~0.25 MB per atom (4.7 GB
+    measured at 20 000 atoms, the assembly of the EAM Hessian)."""
+    n = config["system"]["n_atoms"]
+    if hessian_dense():
+        return 1000 + int(2.2 * (3 * n) ** 2 * 8 / 1e6)
+    return 1000 + n // 4
+
+
+def hessian_runtime(attempt):
+    """Minutes. Dense, measured on 500 atoms: 9 s for the 6N force calls (∝ N²) and 2 s
+    for eigh (∝ N³). Sparse: ~0.05 CPU s per atom per KPM probe set (benchmarks/
+    bench_hessian_sparse.py) plus the shift-invert lowest modes up to max_lu_atoms. 3x."""
+    n = config["system"]["n_atoms"]
+    h = config["hessian"]
+    if hessian_dense():
+        seconds = 9.0 * (n / 500) ** 2 + 2.0 * (n / 500) ** 3
+    else:
+        sets = h["sparse"]["realisations"]
+        seconds = 0.05 * n * sets + (300 if n <= h["sparse"]["max_lu_atoms"] else 0)
+    return int(max(10, 3 * seconds / 60 / LAMMPS_THREADS) * attempt)
+
+
 def all_outputs():
     out = expand("results/{sample}/glass/rdf.parquet", sample=SAMPLES)
     out += expand("results/{sample}/labels.parquet", sample=SAMPLES)
@@ -107,5 +143,19 @@ def all_outputs():
         "results/figures/fig11_dd2min_vs_igd.png",
         "results/figures/fig12_models.png",
         "results/figures/fig13_xi.png",
+    ]
+    out += [
+        "results/figures/fig08_snapshots.png",
+        "results/figures/fig09a_igd_snapshot.png",
+        "results/figures/fig11a_snapshots.png",
+        "results/figures/fig14_transferability.png",
+        "results/learning/transferability.parquet",
+    ]
+    out += expand("results/{sample}/atoms.dump", sample=SAMPLES)
+    out += expand("results/{sample}/descriptors.parquet", sample=SAMPLES)
+    out += [
+        "results/learning/leaderboard.parquet",
+        "results/figures/fig_leaderboard.png",
+        "results/figures/fig_entropy.png",
     ]
     return out
