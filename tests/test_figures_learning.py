@@ -347,3 +347,18 @@ def test_learning_scripts_end_to_end(tmp_path):
         run_script("fig_learning.py", FakeSnakemake(rule, inp, NL(str(png)), par,
                                                     log=logs / f"{rule}.log"))
         assert_png(png)
+
+
+def test_metrics_frame_and_html_table():
+    from igd.figures_learning import html_table, metrics_frame
+
+    metrics = {"all": {"accuracy": 0.75, "recall": 0.5, "chi": None,
+                       "chi_status": "denominator_zero"},
+               "vmsd": {"accuracy": 0.7, "recall": 0.6, "chi": 3.0}}
+    df = metrics_frame(metrics)
+    assert list(df["model"]) == ["all", "vmsd"]
+    assert df.loc[0, "paper_accuracy_pct"] == 78.4 and df.loc[1, "paper_accuracy_pct"] == 72.5
+    assert df.loc[1, "chi"] == 3.0 and df.loc[0, "chi_status"] == "denominator_zero"
+    page = html_table(df, "Test metrics")
+    assert page.startswith("<!DOCTYPE html>") and page.count("<tr") == 3   # header + 2 rows
+    assert "0.75" in page and "denominator_zero" in page and "}}" not in page

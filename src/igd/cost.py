@@ -33,7 +33,8 @@ STAGES: dict[str, tuple[str, ...]] = {
     "Hessian": ("hessian", "fig05"),
     "dynamics": ("dynamics", "structure_factor", "fig06"),
     "learning": ("features", "learn", "analysis", "fig04", "fig08", "fig09", "fig10",
-                 "fig11", "fig12", "fig13", "fig14", "snapshots", "ovito_dump", "all"),
+                 "fig11", "fig12", "fig13", "fig14", "snapshots", "ovito_dump", "report_tables",
+                 "all"),
     "descriptors": ("descriptors_local", "structural_flexibility", "leaderboard",
                     "fig_leaderboard", "fig_entropy"),
 }

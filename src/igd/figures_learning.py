@@ -403,3 +403,33 @@ def fig14_transferability(table: pd.DataFrame, path: str | os.PathLike, *,
                  + (f", {sample_set}" if sample_set else "") + ")", fontsize=11)
     fig.tight_layout()
     save(fig, path)
+
+
+METRIC_COLUMNS = ("accuracy", "recall", "precision", "balanced_accuracy", "roc_auc", "chi",
+                  "chi_status", "n_test", "n_test_rearranged", "n_train", "n_features",
+                  "log2C", "log2gamma")
+"""Columns of :func:`metrics_frame`, in order (rates as fractions)."""
+
+
+def metrics_frame(metrics: Mapping[str, Mapping[str, Any]],
+                  paper_accuracy: Mapping[str, float] = PAPER_ACCURACY) -> pd.DataFrame:
+    """The test metrics of every model (``metrics.json``) as one table, one row per model,
+    with the paper's accuracy (%) beside ours (``paper_accuracy``: NaN where it has none)."""
+    rows = []
+    for model, m in metrics.items():
+        row = {"model": model, **{c: m.get(c) for c in METRIC_COLUMNS}}
+        row["paper_accuracy_pct"] = paper_accuracy.get(model, np.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def html_table(df: pd.DataFrame, title: str, note: str = "", digits: int = 3) -> str:
+    """A small self-contained HTML page holding ``df`` (for ``snakemake --report``)."""
+    body = df.to_html(index=False, float_format=lambda v: f"{v:.{digits}g}", na_rep="–",
+                      border=0, classes="igd")
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'>"
+            f"<title>{title}</title>"
+            "<style>table.igd{border-collapse:collapse;font:13px sans-serif} "
+            "table.igd td,table.igd th{padding:2px 8px;border-bottom:1px solid #ddd;"
+            "text-align:right}</style></head><body>"
+            f"<h3>{title}</h3><p>{note}</p>{body}</body></html>\n")

@@ -143,6 +143,8 @@ def all_outputs():
         "results/figures/fig11_dd2min_vs_igd.png",
         "results/figures/fig12_models.png",
         "results/figures/fig13_xi.png",
+        "results/learning/metrics.html",
+        "results/learning/leaderboard.html",
     ]
     out += [
         "results/figures/fig08_snapshots.png",

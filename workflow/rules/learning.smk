@@ -370,3 +370,33 @@ rule fig14:
         ENV
     script:
         "../scripts/fig14.py"
+
+
+rule report_tables:
+    input:
+        metrics="results/learning/metrics.json",
+        leaderboard="results/learning/leaderboard.parquet",
+    output:
+        metrics=report(
+            "results/learning/metrics.html",
+            caption="../report/metrics_table.rst",
+            category="Learning",
+        ),
+        leaderboard=report(
+            "results/learning/leaderboard.html",
+            caption="../report/leaderboard_table.rst",
+            category="Descriptors",
+        ),
+    params:
+        test_samples=TEST_SAMPLES,
+    log:
+        "results/logs/learning/report_tables.log",
+    benchmark:
+        "results/benchmarks/learning/report_tables.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/report_tables.py"
