@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from igd.lmp import replicate_data
+
 ROOT = Path(__file__).resolve().parents[1]
 POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",
              "sha256": "a512753c2b80a63a7e15d7422f471268888eda650fc12df81fb2275680737781",
@@ -41,17 +43,6 @@ class _Grab(logging.Handler):
     def emit(self, record):
         if hasattr(record, "aqs_seconds"):
             self.last = record
-
-
-def replicate(data: Path, n: int, out: Path) -> Path:
-    from igd.lmp import start_lammps  # noqa: PLC0415
-
-    lmp = start_lammps(None)
-    lmp.command(f"read_data {data}")
-    lmp.command(f"replicate {n} {n} {n}")
-    lmp.command(f"write_data {out}")
-    lmp.close()
-    return out
 
 
 def measure(data: Path, steps: int, args, grab: _Grab) -> dict:
@@ -98,7 +89,7 @@ def main(argv=None) -> None:
     rows = [measure(args.data, args.steps, args, grab)]
     if args.big_steps > 0:
         with tempfile.TemporaryDirectory() as tmp:
-            big = replicate(args.data.resolve(), args.replicate, Path(tmp) / "big.data")
+            big = replicate_data(args.data.resolve(), [args.replicate] * 3, Path(tmp) / "big.data")
             rows.append(measure(big, args.big_steps, args, grab))
 
     print(f"AQS step cost: min_style {args.min_style} ({args.min_modify}, dt "

@@ -31,6 +31,7 @@ import pandas as pd
 from igd.artn import make_params, max_atom_force
 from igd.artn_lammps import LammpsForces, search_atoms, search_atoms_local
 from igd.data import read_lammps_data
+from igd.lmp import replicate_data
 
 ROOT = Path(__file__).resolve().parents[1]
 POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",
@@ -38,19 +39,8 @@ POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",
              "elements": ["Cu", "Zr"], "pair_style": "eam/fs"}
 
 
-def replicate(data: str, counts: list[int], out: str) -> str:
-    """Write the tiny glass replicated ``counts`` times (LAMMPS ``replicate``)."""
-    from igd.lmp import start_lammps  # noqa: PLC0415
-    lmp = start_lammps(None)
-    lmp.command(f"read_data {data}")
-    lmp.command("replicate " + " ".join(str(c) for c in counts))
-    lmp.command(f"write_data {out}")
-    lmp.close()
-    return out
-
-
 def validate_local(args, params) -> None:
-    big = replicate(args.data, args.replicate, "/tmp/artn_bench_replica.data")
+    big = str(replicate_data(args.data, args.replicate, "/tmp/artn_bench_replica.data"))
     frame = read_lammps_data(big)
     atom_ids = np.sort(np.random.default_rng(args.seed).choice(frame.ids, args.atoms,
                                                                replace=False))

@@ -39,6 +39,7 @@ from igd.artn import artn_search, make_params
 from igd.artn_lammps import (ActiveSubset, LammpsForces, attempt_rng, carve_cluster,
                              local_provider, local_shell, perturbation)
 from igd.data import read_lammps_data
+from igd.lmp import replicate_data
 
 ROOT = Path(__file__).resolve().parents[1]
 POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",
@@ -47,15 +48,9 @@ POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",
 
 
 def replicate(data: str, counts: list[int], out: str) -> str:
-    """Write ``data`` replicated ``counts`` times (LAMMPS ``replicate``)."""
-    if Path(out).exists():
-        return out
-    from igd.lmp import start_lammps  # noqa: PLC0415
-    lmp = start_lammps(None)
-    lmp.command(f"read_data {Path(data).resolve()}")
-    lmp.command("replicate " + " ".join(str(c) for c in counts))
-    lmp.command(f"write_data {out}")
-    lmp.close()
+    """``data`` replicated ``counts`` times, written once and reused (cached in /tmp)."""
+    if not Path(out).exists():
+        replicate_data(data, counts, out)
     return out
 
 

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from igd.lmp import LammpsSetupError, check_potential, find_libmpi, potential_commands
@@ -65,3 +66,15 @@ def test_garbled_potential_file(tmp_path):
     bad.write_text("one\ntwo\nthree\nnot an element line\n5\n")
     with pytest.raises(LammpsSetupError, match="potential.file"):
         check_potential({**POT, "file": str(bad), "sha256": None}, "/")
+
+
+@pytest.mark.lammps
+def test_replicate_data_multiplies_the_atoms_and_the_box(tiny_glass, tmp_path):
+    from igd.data import read_lammps_data
+    from igd.lmp import replicate_data
+
+    small = read_lammps_data(tiny_glass)
+    big = read_lammps_data(replicate_data(tiny_glass, [2, 1, 3], tmp_path / "big.data"))
+    assert big.n_atoms == 6 * small.n_atoms
+    assert np.allclose(np.diag(big.cell), np.diag(small.cell) * [2, 1, 3])
+    assert np.bincount(big.types)[1:].tolist() == (6 * np.bincount(small.types)[1:]).tolist()

@@ -20,7 +20,7 @@ import importlib.metadata as md
 import logging
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -303,3 +303,17 @@ def check_finite(lmp, what: str) -> None:
         step = int(lmp.extract_global("ntimestep"))
         raise LammpsRunError(f"{what}: LAMMPS state is not finite at step {step} "
                              f"(pe = {pe} eV, T = {temp} K)")
+
+
+def replicate_data(data_file: str | os.PathLike, counts: Sequence[int],
+                   out: str | os.PathLike) -> Path:
+    """Write ``data_file`` replicated ``counts`` = (nx, ny, nz) times to ``out`` (LAMMPS
+    ``replicate``; e.g. large test glasses for the benchmarks). Returns ``out``."""
+    lmp = start_lammps(None)
+    try:
+        lmp.command(f"read_data {Path(data_file).resolve()}")
+        lmp.command("replicate " + " ".join(str(int(c)) for c in counts))
+        lmp.command(f"write_data {Path(out).resolve()}")
+    finally:
+        lmp.close()
+    return Path(out)

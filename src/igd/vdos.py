@@ -249,18 +249,7 @@ def hessian_vdos(data_file: str | os.PathLike, *, potential: Mapping[str, Any],
     del matrix
     g_atoms = per_atom_vdos(modes, nu_grid, sigma)
     g = g_atoms.sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g_over_nu2 = np.where(nu_grid > 0, g / nu_grid ** 2, np.nan)
-    vdos = {"nu": nu_grid, "g": g, "g_over_nu2": g_over_nu2}
-    units = {"nu": "THz", "g": "1/THz", "g_over_nu2": "1/THz^3", "id": "", "type": "",
-             "I_BP": "1/THz^3"}
-    elements = list(potential.get("elements", []))
-    for t in np.unique(frame.types):
-        name = elements[t - 1] if t - 1 < len(elements) else f"type{t}"
-        vdos[f"g_{name}"] = g_atoms[frame.types == t].sum(axis=0)
-        units[f"g_{name}"] = "1/THz"
-    atoms = {"id": frame.ids, "type": frame.types,
-             "I_BP": boson_peak_intensity(g_atoms, nu_grid, band)}
+    vdos, atoms, units = _stage_tables(frame, g_atoms, nu_grid, band, potential)
     for f in fractions:
         atoms[fraction_column(f)] = participation_fraction(modes, f)
         units[fraction_column(f)] = ""
