@@ -111,7 +111,11 @@ def _compare_parquet(a: Path, b: Path) -> bool:
 def test_smoke_workflow_through_slurm(slurm_cluster, smoke_run, tmp_path, smoke_config):
     """The smoke workflow through sbatch: every job a SLURM job, outputs = the local run's."""
     work = copy_workflow(tmp_path / "wf")
-    targets = ["results/learning/igd.parquet"]
+    # through the IGD (every LAMMPS stage but the Hessian and the 700 K run, the ARTn group,
+    # learning) plus the Hessian and 700 K run of one sample: every kind of job, not the
+    # ~30 small figure and analysis jobs (those run in the local smoke run)
+    targets = ["results/learning/igd.parquet", "results/s0/hessian/atoms.parquet",
+               "results/s0/dynamics/atoms.parquet"]
     t0 = time.monotonic()
     proc = _slurm_run(work, "--configfile", "config/smoke.yaml", "--cores", "2", *targets,
                       timeout=SMOKE_TIMEOUT)
@@ -133,7 +137,8 @@ def test_smoke_workflow_through_slurm(slurm_cluster, smoke_run, tmp_path, smoke_
     assert sum("/rule_vmsd/" in path for path in logs) == n_vmsd, logs
 
     # the outputs equal the local run's
-    files = ["results/learning/igd.parquet"]
+    files = ["results/learning/igd.parquet", "results/s0/hessian/atoms.parquet",
+             "results/s0/hessian/vdos.parquet", "results/s0/dynamics/atoms.parquet"]
     for s in [f"s{k}" for k in range(smoke_config["n_samples"])]:
         files += [f"results/{s}/glass/atoms.parquet", f"results/{s}/labels.parquet",
                   f"results/{s}/features.parquet"]
