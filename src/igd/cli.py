@@ -38,12 +38,6 @@ log = logging.getLogger(__name__)
 _RANK_VARS = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID")
 
 
-
-def _without_timings(diag: dict) -> dict:
-    """Diagnostics minus wall/CPU times: those go to the log and the benchmark file, not
-    into outputs (the same config must give byte-identical Parquet)."""
-    return {k: v for k, v in diag.items() if k not in ("wall_s", "cpu_s")}
-
 def mpi_rank(environ: Mapping[str, str] = os.environ) -> int:
     """This process' MPI rank from the launcher's environment (0 when not launched)."""
     for var in _RANK_VARS:
@@ -150,7 +144,7 @@ def stage_vmsd(p: Mapping[str, Any], inp: Mapping[str, str], out: Mapping[str, s
                 params={**v, "temperature": temperature, "seed": p["seed"],
                         "sample": p["sample"]},
                 provenance=lmpmod.provenance(p["potential"], rule="vmsd"),
-                extra={"diagnostics": _without_timings(table.attrs.get("vmsd", {}))})
+                extra={"diagnostics": table.attrs.get("vmsd", {})})
 
 
 def stage_hessian(p: Mapping[str, Any], inp: Mapping[str, str], out: Mapping[str, str],
