@@ -8,14 +8,8 @@ the events per atom of the tiny default.
 
     .venv/bin/python benchmarks/bench_artn.py [--data results/s0/glass/inherent.data] [--atoms 10]
         [--events 4] [--params '{"push_mode": "displacement"}'] [--out events.parquet]
-    .venv/bin/python benchmarks/bench_artn.py --validate-local [--replicate 4 3 3]
-        [--atoms 3] [--events 2]
 
-``--validate-local`` replicates the tiny glass (4×3×3 → 18 000 atoms, the closest
-replica of 500 atoms to the paper's 19 652) and runs the same searches (same seeds, so the
-same initial directions, one attempt each) on the full periodic box and on carved spheres
-(``local_radius`` + ``frozen_shell``); it prints the median |ΔQ_local − ΔQ_full| over
-events converged in both (target ≤ 0.02 eV) and the speed-up per search (target ≥ 10×).
+The local mode (carved spheres) is validated in ``bench_artn_local.py``.
 """
 
 from __future__ import annotations
@@ -26,63 +20,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from igd.artn import make_params, max_atom_force
-from igd.artn_lammps import LammpsForces, search_atoms, search_atoms_local
+from igd.artn_lammps import LammpsForces, search_atoms
 from igd.data import read_lammps_data
-from igd.lmp import replicate_data
 
 ROOT = Path(__file__).resolve().parents[1]
 POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",
              "sha256": "a512753c2b80a63a7e15d7422f471268888eda650fc12df81fb2275680737781",
              "elements": ["Cu", "Zr"], "pair_style": "eam/fs"}
-
-
-def validate_local(args, params) -> None:
-    big = str(replicate_data(args.data, args.replicate, "/tmp/artn_bench_replica.data"))
-    frame = read_lammps_data(big)
-    atom_ids = np.sort(np.random.default_rng(args.seed).choice(frame.ids, args.atoms,
-                                                               replace=False))
-    p = {**params, "max_attempts": 1}
-    t0 = time.perf_counter()
-    ev_loc, _, t_loc = search_atoms_local(big, atom_ids, potential=POTENTIAL, params=p,
-                                          seed=args.seed, root=ROOT)
-    wall_loc = time.perf_counter() - t0
-    cache = Path(args.full_cache) if args.full_cache else None
-    if cache is not None and cache.exists():  # full-box searches of an earlier run
-        ev_full = pd.read_parquet(cache)
-        wall_full = float(ev_full.attrs.get("wall", ev_full.wall_s.sum()))
-        t_full = {"calls": int(ev_full.force_calls.sum())}
-    else:
-        with LammpsForces(big, POTENTIAL, root=ROOT) as provider:
-            e0, _ = provider(frame.positions)
-            provider.quiet()
-            provider.timing.update(calls=0, lammps_s=0.0, call_s=0.0)
-            t0 = time.perf_counter()
-            ev_full, _ = search_atoms(provider, frame.positions, e0, frame.types, atom_ids,
-                                      p, seed=args.seed, cell=frame.cell,
-                                      origin=frame.origin)
-            wall_full = time.perf_counter() - t0
-            t_full = dict(provider.timing)
-        if cache is not None:
-            ev_full.to_parquet(cache)
-    both = ev_full.merge(ev_loc, on=["id", "event", "attempt"], suffixes=("_full", "_local"))
-    print(both[["id", "event", "status_full", "status_local", "barrier_full",
-                "barrier_local", "force_calls_full", "force_calls_local", "wall_s_full",
-                "wall_s_local"]].round(4).to_string())
-    ok = both[(both.status_full == "converged") & (both.status_local == "converged")]
-    diff = (ok.barrier_local - ok.barrier_full).abs()
-    print(f"system {frame.n_atoms} atoms; local sphere {p['local_radius']} + "
-          f"{p['frozen_shell']} Å")
-    print(f"converged in both: {len(ok)} of {len(both)}; median |dQ_local - dQ_full| = "
-          f"{diff.median():.4f} eV (target <= 0.02); max {diff.max():.4f} eV")
-    ms_full = 1e3 * wall_full / t_full["calls"]
-    ms_loc = 1e3 * wall_loc / t_loc["calls"]
-    print(f"full: {ms_full:.1f} ms per force call, {wall_full / len(ev_full):.1f} s per search;"
-          f" local: {ms_loc:.2f} ms per call (incl. set-up), {wall_loc / len(ev_loc):.2f} s "
-          f"per search; speed-up per search {wall_full / len(ev_full) / (wall_loc / len(ev_loc)):.1f}x"
-          f" (target >= 10x), per force call {ms_full / ms_loc:.1f}x")
 
 
 def main() -> None:
@@ -93,16 +39,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--params", default="{}", help="JSON overrides of ARTn parameters")
     ap.add_argument("--out", default=None, help="write the events table here (Parquet)")
-    ap.add_argument("--validate-local", action="store_true")
-    ap.add_argument("--replicate", type=int, nargs=3, default=[4, 3, 3])
-    ap.add_argument("--full-cache", default=None,
-                    help="Parquet of the full-box searches: reused if present, else written")
     args = ap.parse_args()
 
     params = make_params({"n_events": args.events, **json.loads(args.params)})
-    if args.validate_local:
-        validate_local(args, params)
-        return
     frame = read_lammps_data(args.data)
     atom_ids = np.sort(np.random.default_rng(args.seed).choice(frame.ids, args.atoms,
                                                                replace=False))

@@ -1,28 +1,32 @@
-"""Validation of the ARTn local mode (carved sphere) against full-box searches.
+"""Validation of the ARTn local mode (carved spheres) against full-box searches.
 
 The tiny glass replicated ``--replicate`` times (default 4×3×3 → 18 000 atoms, the
 replica of the 500-atom glass closest to the paper's 19 652) is searched with the same
 initial directions (same seeds: :func:`igd.artn_lammps.attempt_rng`, one attempt per
-event, central-atom perturbation) on the full periodic box and on carved spheres of each
-``--radii`` active radius (frozen shell: ``--params`` or the exact EAM shell). Prints, per
-radius:
+event, central-atom perturbation) on the full periodic box and on carved spheres; each
+``--radii`` entry is an active radius ``R`` (one stage) or ``R:R2`` (search on the
+``R`` sphere, every saddle refined on the ``R2`` sphere). Frozen shell: the exact EAM
+shell unless ``--params`` says otherwise. Prints, per entry:
 
 * median |ΔQ_local − ΔQ_full| over the events converged in both (the headline, target
   ≤ 0.02 eV), and the same over *matched* pairs only — those whose saddle displacement
   fields agree (max per-atom |u_local − u_full| over the active atoms < ``--match-tol``
   Å), a different saddle is not an error of the method — with the matched fraction;
-* the mean signed difference (a frozen boundary can only raise a saddle: bias > 0);
-* the speed-up per search: full-box wall time per search over local wall time per search
-  (LAMMPS set-up of every cluster included), and per force call. The full-box timings
-  come from the cache; the current load is taken into account by re-timing 10 full-box
-  force calls in this run (``--speed-from`` ``calls`` uses those for both).
+* the mean signed difference (a frozen boundary raises saddles: bias > 0), and for a
+  two-stage entry the same before the refinement and the refinement's force calls;
+* the Python overhead of the local searches (wall time outside LAMMPS' ``run``);
+* the speed-up per search (target ≥ 10×): the full-box force call timed in this run
+  (10 calls) × the full search's force calls, over the local search's wall time in this
+  run (cluster set-up and refinement included); and the same from the cached full-box
+  wall times (taken under another load).
 
-Full-box searches (~35 s each on a loaded core) are cached per (atom, event) in
-``--cache`` so that a long validation runs in commands of a few minutes
-(``--max-full`` new full searches per run; run again until all are cached)::
+Full-box searches (~35–60 s each) are cached per (atom, event) in ``--cache``; atoms are
+a prefix of one permutation, so a larger ``--atoms`` keeps what is cached
+(``--max-full`` new full searches per run)::
 
-    .venv/bin/python benchmarks/bench_artn_local.py --atoms 8 --events 2 --max-full 6
-    .venv/bin/python benchmarks/bench_artn_local.py --atoms 8 --events 2 --radii 8 10 12
+    .venv/bin/python benchmarks/bench_artn_local.py --atoms 16 --events 2 --radii 16
+    .venv/bin/python benchmarks/bench_artn_local.py --atoms 16 --events 2 --only-cached \
+        --radii 12:20 10:20
 """
 
 from __future__ import annotations
@@ -35,9 +39,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from igd.artn import artn_search, make_params
-from igd.artn_lammps import (ActiveSubset, LammpsForces, attempt_rng, carve_cluster,
-                             local_provider, local_shell, perturbation)
+from igd.artn import artn_search, make_params, refine_saddle
+from igd.artn_lammps import (LammpsForces, _LocalRegion, attempt_rng, local_shell,
+                             perturbation)
 from igd.data import read_lammps_data
 from igd.lmp import replicate_data
 
@@ -93,50 +97,74 @@ def full_ms_per_call(big: str, frame, n: int = 10) -> float:
         return 1e3 * (time.perf_counter() - t0) / n
 
 
-def local_searches(frame, todo: dict, p: dict, seed: int, radius: float, cache: Path,
-                   match_tol: float) -> pd.DataFrame:
+def local_searches(frame, todo: dict, p: dict, seed: int, radius: float,
+                   refine_radius: float | None, cache: Path, match_tol: float) -> pd.DataFrame:
     """Local searches of ``todo`` ({atom id: [events]}) with the same directions as the
-    cached full-box ones; one row each."""
-    q = {**p, "local": True, "local_radius": radius, "fix_translation": False}
+    cached full-box ones (refined at ``refine_radius`` if given); one row each."""
+    q = {**p, "local": True, "local_radius": radius, "local_refine_radius": refine_radius,
+         "fix_translation": False}
     shell, core_extra = local_shell(q, POTENTIAL, ROOT)
+    kw = dict(potential=POTENTIAL, log_file=None, threads=1, root=ROOT)
     rows = []
     for atom_id, events in todo.items():
         index = atom_id - 1
         t0 = time.perf_counter()
-        cl = carve_cluster(frame.positions, frame.types, frame.cell, frame.origin, index,
-                           local_radius=radius, frozen_shell=shell,
-                           core_radius=None if core_extra is None else radius + core_extra)
-        forces = local_provider(cl, "/tmp/artn_local_bench_cluster.data", potential=POTENTIAL,
-                                masses=frame.masses, padding=q["local_padding"], root=ROOT)
-        provider = ActiveSubset(forces, cl.positions, cl.n_active)
-        x0 = cl.positions[:cl.n_active]
-        e0, _ = provider(x0)
+        search = _LocalRegion(frame, index, radius, shell, core_extra, q,
+                              Path("/tmp/artn_local_bench_search.data"), **kw)
+        fine = None if refine_radius is None else _LocalRegion(
+            frame, index, refine_radius, shell, core_extra, q,
+            Path("/tmp/artn_local_bench_refine.data"), **kw)
         setup = time.perf_counter() - t0
-        act = cl.indices[:cl.n_active]
+        last = search if fine is None else fine
         for event in events:
-            d0 = perturbation(attempt_rng(seed, 0, atom_id, event, 0), cl.n_active,
+            d0 = perturbation(attempt_rng(seed, 0, atom_id, event, 0), len(search.x0),
                               np.array([0]), q["perturb_norm"])
+            lammps0 = sum(r.forces.timing["lammps_s"] for r in filter(None, (search, fine)))
             t0 = time.perf_counter()
-            provider.reset(x0)
-            res = artn_search(provider, x0, e0, d0, q)
-            wall = time.perf_counter() - t0 + setup / len(events)
+            search.provider.reset(search.x0)
+            res = artn_search(search.provider, search.x0, search.e0, d0, q)
+            t_search = time.perf_counter() - t0
+            barrier_search, calls_refine, t_refine = res.barrier, 0, 0.0
+            if fine is not None and res.status == "converged":
+                t1 = time.perf_counter()
+                rows_in_fine = fine.rows_of(search.x0)
+                x = fine.x0.copy()
+                x[rows_in_fine] = res.positions
+                v = np.zeros_like(x)
+                v[rows_in_fine] = res.eigenvector
+                fine.provider.reset(fine.x0)
+                calls_search = res.force_calls
+                res = refine_saddle(fine.provider, fine.x0, fine.e0, x, v, q)
+                calls_refine, res.force_calls = res.force_calls, calls_search
+                t_refine = time.perf_counter() - t1
+            lammps_s = sum(r.forces.timing["lammps_s"]
+                           for r in filter(None, (search, fine))) - lammps0
             full = np.load(cache / f"{atom_id}_{event}.npz")
-            row = {"radius": radius, "shell": shell, "cluster_atoms": len(cl.positions),
-                   "active_atoms": cl.n_active, "id": atom_id, "event": event,
+            row = {"radius": radius, "refine": refine_radius or np.nan, "shell": shell,
+                   "lammps_s": lammps_s,
+                   "cluster_atoms": len(search.cluster.positions),
+                   "active_atoms": search.cluster.n_active,
+                   "refine_atoms": np.nan if fine is None else fine.cluster.n_active,
+                   "id": atom_id, "event": event,
                    "status_local": res.status, "barrier_local": res.barrier,
-                   "calls_local": res.force_calls, "wall_local": wall,
+                   "barrier_search": barrier_search,
+                   "calls_local": res.force_calls, "calls_refine": calls_refine,
+                   "wall_search": t_search, "wall_refine": t_refine,
+                   "wall_local": t_search + t_refine + setup / len(events),
                    "status_full": str(full["status"]), "barrier_full": float(full["barrier"]),
                    "calls_full": int(full["force_calls"]), "wall_full": float(full["wall"]),
                    "mismatch": np.nan, "u_full_outside": np.nan}
             u_full = full["disp"]
             if res.positions is not None and len(u_full):
-                u_loc = res.positions - x0
+                act = last.cluster.indices[:last.cluster.n_active]
+                u_loc = res.positions - last.x0
                 row["mismatch"] = float(np.linalg.norm(u_loc - u_full[act], axis=1).max())
                 out = np.ones(len(u_full), bool)
                 out[act] = False
                 row["u_full_outside"] = float(np.linalg.norm(u_full[out], axis=1).max())
             rows.append(row)
-        forces.close()
+        for region in filter(None, (search, fine)):
+            region.close()
     df = pd.DataFrame(rows)
     df["matched"] = df.mismatch < match_tol
     return df
@@ -148,23 +176,38 @@ def summarise(df: pd.DataFrame, ms_full_now: float) -> None:
     m = ok[ok.matched]
     dm = m.barrier_local - m.barrier_full
     r = df.iloc[0]
-    ms_loc = 1e3 * df.wall_local.sum() / df.calls_local.sum()
+    refined = np.isfinite(r.refine)
+    ms_search = 1e3 * df.wall_search.sum() / df.calls_local.sum()
     ms_full = 1e3 * df.wall_full.sum() / df.calls_full.sum()
     print(f"R = {r.radius:g} Å active ({df.active_atoms.mean():.0f} atoms), shell "
-          f"{r.shell:.2f} Å, cluster {df.cluster_atoms.mean():.0f} atoms: "
-          f"converged in both {len(ok)}/{len(df)} (local {np.mean(df.status_local == 'converged'):.0%}, "
-          f"full {np.mean(df.status_full == 'converged'):.0%})")
+          f"{r.shell:.2f} Å, cluster {df.cluster_atoms.mean():.0f} atoms"
+          + (f"; refined at {r.refine:g} Å ({df.refine_atoms.mean():.0f} active atoms)"
+             if refined else "")
+          + f": converged in both {len(ok)}/{len(df)} (local "
+          f"{np.mean(df.status_local == 'converged'):.0%}, full "
+          f"{np.mean(df.status_full == 'converged'):.0%})")
     print(f"  all converged pairs: median |dQ_local - dQ_full| = {diff.abs().median():.4f} eV "
           f"(target <= 0.02), mean signed {diff.mean():+.4f}, max {diff.abs().max():.4f}")
     print(f"  matched saddles (mismatch < tol): {len(m)}/{len(ok)} = {len(m) / max(len(ok), 1):.0%};"
           f" median |dQ| {dm.abs().median():.4f} eV, mean signed {dm.mean():+.4f}, "
           f"max {dm.abs().max():.4f}")
-    print(f"  speed per search {df.wall_full.mean() / df.wall_local.mean():.1f}x "
-          f"(full {df.wall_full.mean():.1f} s, local {df.wall_local.mean():.2f} s incl. set-up;"
-          f" target >= 10x); per force call {ms_full / ms_loc:.1f}x ({ms_full:.1f} vs "
-          f"{ms_loc:.2f} ms); force calls {df.calls_full.median():.0f} vs "
-          f"{df.calls_local.median():.0f} (medians); with the full-box call timed now "
-          f"({ms_full_now:.1f} ms): {ms_full_now * df.calls_full.mean() / (ms_loc * df.calls_local.mean()):.1f}x")
+    if refined:
+        dr = (m.barrier_search - m.barrier_full).dropna()
+        ms_refine = 1e3 * df.wall_refine.sum() / max(df.calls_refine.sum(), 1)
+        print(f"  before refinement (matched): median |dQ| {dr.abs().median():.4f} eV, mean "
+              f"signed {dr.mean():+.4f}; refinement {df.calls_refine[df.calls_refine > 0].median():.0f}"
+              f" force calls (median) at {ms_refine:.1f} ms")
+    print(f"  force calls {df.calls_full.median():.0f} full vs {df.calls_local.median():.0f} "
+          f"local search (medians), {ms_full:.1f} ms (full, cached) vs {ms_search:.2f} ms "
+          f"per call (local search)")
+    busy = df.wall_search.sum() + df.wall_refine.sum()
+    print(f"  Python overhead of the local searches: {1 - df.lammps_s.sum() / busy:.1%} of "
+          f"their wall time outside LAMMPS' run (target <= 20 %)")
+    print(f"  speed per search, both timed now (full-box call {ms_full_now:.1f} ms x its calls;"
+          f" local wall incl. set-up and refinement): "
+          f"{ms_full_now * 1e-3 * df.calls_full.mean() / df.wall_local.mean():.1f}x "
+          f"(target >= 10x); from the cached full walls: "
+          f"{df.wall_full.mean() / df.wall_local.mean():.1f}x")
 
 
 def main() -> None:
@@ -174,7 +217,8 @@ def main() -> None:
     ap.add_argument("--atoms", type=int, default=8, help="random central atoms")
     ap.add_argument("--events", type=int, default=2, help="directions per atom")
     ap.add_argument("--seed", type=int, default=2024)
-    ap.add_argument("--radii", type=float, nargs="+", default=[10.0])
+    ap.add_argument("--radii", nargs="+", default=["10"],
+                    help="active radii (Å), R or R:R_refine (refined at R_refine)")
     ap.add_argument("--params", default="{}", help="JSON overrides of ARTn parameters")
     ap.add_argument("--cache", default="/tmp/artn_local_full_cache")
     ap.add_argument("--max-full", type=int, default=1000,
@@ -191,8 +235,9 @@ def main() -> None:
     counts = args.replicate
     big = replicate(args.data, counts, f"/tmp/artn_local_replica_{'x'.join(map(str, counts))}.data")
     frame = read_lammps_data(big)
-    atom_ids = np.sort(np.random.default_rng(args.seed).choice(frame.ids, args.atoms,
-                                                               replace=False)).tolist()
+    # a prefix of one permutation: more --atoms keeps the searches already cached
+    atom_ids = np.sort(np.random.default_rng(args.seed).permutation(frame.ids)[:args.atoms]
+                       ).tolist()
     cache = Path(args.cache) / f"{'x'.join(map(str, counts))}_seed{args.seed}"
     cache.mkdir(parents=True, exist_ok=True)
     if not args.only_cached:
@@ -210,13 +255,15 @@ def main() -> None:
           f"{n_done} searches ({len(todo)} atoms) of {args.atoms} atoms x {args.events} directions")
     ms_now = full_ms_per_call(big, frame)
     frames = []
-    for radius in args.radii:
-        df = local_searches(frame, todo, p, args.seed, radius, cache, args.match_tol)
+    for spec in args.radii:
+        radius, _, refine = spec.partition(":")
+        df = local_searches(frame, todo, p, args.seed, float(radius),
+                            float(refine) if refine else None, cache, args.match_tol)
         summarise(df, ms_now)
         frames.append(df)
     all_rows = pd.concat(frames, ignore_index=True)
     with pd.option_context("display.width", 250, "display.max_columns", 30):
-        print(all_rows.drop(columns=["shell"]).round(4).to_string())
+        print(all_rows.drop(columns=["shell", "lammps_s"]).round(4).to_string())
     if args.out:
         all_rows.to_parquet(args.out)
 

@@ -89,6 +89,21 @@ def test_failing_search_is_recorded_not_raised():
     assert res.status == "max-force-calls" and res.force_calls == 5
 
 
+def test_refine_saddle_converges_from_a_nearby_point():
+    """refine_saddle (local mode's second stage) from a point 0.03 off the Müller–Brown
+    saddle, with a rough lowest mode, lands on the saddle; the barrier refers to x0."""
+    from igd.artn import refine_saddle
+    x0 = _mb_minimum(MB_MINIMA[1])
+    e0, _ = muller_brown(x0)
+    start = MB_SADDLES[1][None, :] + np.array([[0.02, -0.0224]])
+    res = refine_saddle(muller_brown, x0, e0, start, np.array([[1.0, 0.3]]), MB_PARAMS)
+    assert res.status == "converged", res.status
+    assert np.linalg.norm(res.positions[0] - MB_SADDLES[1]) < 1e-3
+    assert res.e_saddle / MB_SCALE == pytest.approx(MB_SADDLE_E[1], abs=2e-3)
+    assert res.barrier == pytest.approx(res.e_saddle - e0) and res.basin_steps == 0
+    assert res.eigenvector is not None and res.eigenvalue < 0
+
+
 def test_unknown_parameter_is_an_error():
     with pytest.raises(ValueError, match="push_stepp"):
         make_params({"push_stepp": 0.1})
@@ -354,6 +369,33 @@ def test_run_artn_local_mode(tiny_glass, tmp_path):
     ok = ev[ev.status == "converged"]
     assert len(ok) >= 1 and (ok.barrier > 0).all() and (ok.max_force < 0.05).all()
     assert bar.n_converged.iloc[0] == len(ok)
+
+
+@pytest.mark.lammps
+def test_local_refinement(tiny_glass, tmp_path):
+    """Two-stage local mode: a refinement region equal to the search region changes
+    nothing (the embedded saddle is already converged: same barrier, few calls); a
+    larger one re-converges every saddle with more atoms free, which can only let a
+    frozen boundary relax: barriers go down (median), forces stay below tolerance."""
+    from igd.artn_lammps import search_atoms_local
+    big = _replicate(tiny_glass, tmp_path / "replica.data")
+    base = {"local": True, "local_radius": 5.0, "n_events": 2, "max_attempts": 2}
+    with pytest.raises(ValueError, match="local_refine_radius 4.0 < local_radius"):
+        search_atoms_local(big, [9], potential=POTENTIAL, seed=5, root=ROOT,
+                           params={**base, "local_refine_radius": 4.0})
+    same, _, _ = search_atoms_local(big, [9], potential=POTENTIAL, seed=5, root=ROOT,
+                                    params={**base, "local_refine_radius": 5.0})
+    ok = same[same.status == "converged"]
+    assert len(ok) >= 1
+    assert np.allclose(ok.barrier, ok.barrier_search, atol=2e-3)
+    assert (ok.refine_calls > 0).all() and (ok.refine_calls < 60).all()
+    ev, bar, timing = search_atoms_local(big, [9, 1234], potential=POTENTIAL, seed=5,
+                                         root=ROOT, params={**base, "local_refine_radius": 8.0})
+    ok = ev[ev.status == "converged"]
+    assert len(ok) >= 2 and (ok.max_force < 0.05).all() and (ok.barrier > 0).all()
+    assert (ok.refine_calls > 0).all() and timing["refine_calls"] >= ok.refine_calls.sum()
+    assert (ok.barrier - ok.barrier_search).median() < 0
+    assert list(bar.n_converged) == ok.groupby("id").size().reindex(bar.id, fill_value=0).tolist()
 
 
 # ---------------------------------------------------------------- local mode: exact shell

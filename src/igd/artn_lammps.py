@@ -35,8 +35,12 @@ the forces on the active atoms and all energy differences are then those of the 
 reach of every active atom's density are excluded from the neighbour lists
 (``local_exclude``, :class:`LocalCluster`), exact and about twice as fast. What remains
 is the physical approximation of a frozen outer region (no elastic relaxation beyond
-``local_radius``; it can only raise a saddle). Validated against full-box searches with
-the same directions in ``benchmarks/bench_artn_local.py``.
+``local_radius``; it raises saddles, the more so the smaller the sphere). The optional
+second stage (``local_refine_radius``) pushes that boundary out at little cost: the
+search, which takes nearly all force calls, runs on the small sphere, and each saddle
+it finds is embedded in a larger carved sphere (mapped atom by atom) and converged
+again there (:func:`igd.artn.refine_saddle`, a few tens of calls). Validated against
+full-box searches with the same directions in ``benchmarks/bench_artn_local.py``.
 """
 
 from __future__ import annotations
@@ -51,7 +55,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .artn import SearchResult, artn_search, make_params, max_atom_force
+from .artn import (SearchResult, artn_search, make_params, max_atom_force,
+                   refine_saddle)
 from .data import read_lammps_data
 from .lmp import load_structure, start_lammps
 from .neighbors import neighbor_pairs, perpendicular_widths
@@ -65,6 +70,7 @@ EVENTS_UNITS = {
     "max_force": "eV/Å",
     "force_calls": "", "basin_steps": "", "saddle_steps": "", "max_disp": "Å",
     "n_moved": "", "e_final": "eV", "wall_s": "s",
+    "barrier_search": "eV", "refine_calls": "",
 }
 EVENTS_COLUMNS = list(EVENTS_UNITS)
 
@@ -202,15 +208,19 @@ def _row(atom_id: int, atom_type: int, event: int, attempt: int, res: SearchResu
             "max_force": res.max_force,
             "force_calls": res.force_calls, "basin_steps": res.basin_steps,
             "saddle_steps": res.saddle_steps, "max_disp": res.max_disp,
-            "n_moved": res.n_moved, "e_final": res.e_final, "wall_s": wall}
+            "n_moved": res.n_moved, "e_final": res.e_final, "wall_s": wall,
+            "barrier_search": res.barrier, "refine_calls": 0}
 
 
 def search_one_atom(provider, x0: np.ndarray, e0: float, central: int,
                     perturbed: np.ndarray, atom_id: int, atom_type: int,
-                    params: Mapping[str, Any], *, seed: int, sample_index: int = 0
-                    ) -> tuple[list[dict], np.ndarray]:
+                    params: Mapping[str, Any], *, seed: int, sample_index: int = 0,
+                    refine=None) -> tuple[list[dict], np.ndarray]:
     """The ``n_events`` searches of one atom (row ``central`` of ``x0``); failed attempts
-    retried up to ``max_attempts``. Returns (event rows, barriers per event, NaN = none)."""
+    retried up to ``max_attempts``. ``refine(result) -> result`` (optional) re-converges
+    every converged saddle (local mode: in a larger region); its outcome is the
+    attempt's (``barrier_search`` keeps the search's barrier, ``refine_calls`` its force
+    calls). Returns (event rows, barriers per event, NaN = none)."""
     p = make_params(params)
     n_events = int(p["n_events"])
     rows: list[dict] = []
@@ -223,8 +233,16 @@ def search_one_atom(provider, x0: np.ndarray, e0: float, central: int,
             if hasattr(provider, "reset"):
                 provider.reset(x0)
             res = artn_search(provider, x0, e0, d0, p)
-            rows.append(_row(atom_id, atom_type, event, attempt, res,
-                             time.perf_counter() - t0))
+            row = _row(atom_id, atom_type, event, attempt, res, 0.0)
+            if refine is not None and res.status == "converged":
+                fine = refine(res)
+                row.update(_row(atom_id, atom_type, event, attempt, fine, 0.0),
+                           barrier_search=res.barrier, refine_calls=fine.force_calls,
+                           force_calls=res.force_calls, basin_steps=res.basin_steps,
+                           saddle_steps=res.saddle_steps + fine.saddle_steps)
+                res = fine
+            row["wall_s"] = time.perf_counter() - t0
+            rows.append(row)
             if res.status == "converged":
                 barriers[event] = res.barrier
                 break
@@ -476,6 +494,40 @@ def local_provider(cluster: LocalCluster, path: str | os.PathLike, *, potential,
     return forces
 
 
+class _LocalRegion:
+    """One carved cluster around a central atom and its LAMMPS provider on the active
+    atoms (:class:`ActiveSubset`), with the IS energy of the cluster."""
+
+    def __init__(self, frame, index: int, radius: float, shell: float,
+                 core_extra: float | None, p: Mapping[str, Any], path: Path, *,
+                 potential, log_file, threads: int, root):
+        self.cluster = carve_cluster(
+            frame.positions, frame.types, frame.cell, frame.origin, index,
+            local_radius=radius, frozen_shell=shell,
+            core_radius=None if core_extra is None else radius + core_extra)
+        self.forces = local_provider(self.cluster, path, potential=potential,
+                                     masses=frame.masses, padding=p["local_padding"],
+                                     log_file=log_file, threads=threads, root=root)
+        self.provider = ActiveSubset(self.forces, self.cluster.positions,
+                                     self.cluster.n_active)
+        self.x0 = self.cluster.positions[:self.cluster.n_active]
+        self.e0, f0 = self.provider(self.x0)
+        self.max_force = max_atom_force(f0)
+
+    def rows_of(self, positions: np.ndarray) -> np.ndarray:
+        """Active rows of this cluster at ``positions`` (IS positions of another cluster
+        carved around the same atom, every one of them active here)."""
+        from scipy.spatial import cKDTree  # noqa: PLC0415
+
+        dist, rows = cKDTree(self.x0).query(positions)
+        if len(rows) and (dist.max() > 1e-6 or len(np.unique(rows)) < len(rows)):
+            raise ValueError("refine region does not contain the search region")
+        return rows
+
+    def close(self) -> None:
+        self.forces.close()
+
+
 def search_atoms_local(data_file, atom_ids: Iterable[int], *, potential, params, seed: int,
                        sample_index: int = 0, log_file=None, threads: int = 1,
                        root: str | os.PathLike = ".", workdir: str | os.PathLike | None = None
@@ -484,45 +536,78 @@ def search_atoms_local(data_file, atom_ids: Iterable[int], *, potential, params,
     ``local_radius`` (Å) move, those in the next ``frozen_shell`` (Å; None = exact for
     EAM, :func:`local_shell`) stay fixed, the rest of the sample is left out. One LAMMPS
     instance per atom. The carved IS energy is the reference (ΔQ = E_saddle − E_IS of the
-    same cluster). Returns ``(events, barriers, timing)``."""
+    same cluster).
+
+    With ``local_refine_radius`` (Å, ≥ ``local_radius``), every saddle found is embedded
+    in a second, larger cluster (same shell) where the atoms within that radius move,
+    and converged again there (:func:`igd.artn.refine_saddle`): the search, which takes
+    most of the force calls, runs on the small cluster; the frozen boundary, which
+    raises saddles as ~R⁻³⁻⁴, is pushed out to the refine radius for a few tens of
+    calls. Returns ``(events, barriers, timing)``."""
     import tempfile  # noqa: PLC0415
 
     p = make_params(params)
     frame = read_lammps_data(data_file)
-    if p["local_radius"] >= 0.5 * perpendicular_widths(frame.cell).min():
-        raise ValueError("local_radius must be below half the box (no self-images active)")
+    r_search = float(p["local_radius"])
+    r_refine = p["local_refine_radius"]
+    half = 0.5 * perpendicular_widths(frame.cell).min()
+    if max(r_search, r_refine or 0.0) >= half:
+        raise ValueError(f"local_radius / local_refine_radius must be below half the box "
+                         f"({half:.2f} Å; no self-images active)")
+    if r_refine is not None and r_refine < r_search:
+        raise ValueError(f"local_refine_radius {r_refine} < local_radius {r_search}")
     shell, core_extra = local_shell(p, potential, root)
     atom_ids = [int(a) for a in atom_ids]
     rows: list[dict] = []
     barrier_rows: list[dict] = []
-    timing = {"calls": 0, "lammps_s": 0.0, "call_s": 0.0, "cluster_atoms": 0.0}
+    timing = {"calls": 0, "lammps_s": 0.0, "call_s": 0.0, "cluster_atoms": 0.0,
+              "refine_calls": 0, "refine_lammps_s": 0.0, "refine_cluster_atoms": 0.0}
     progress = _Progress(len(atom_ids))
+    q = {**p, "fix_translation": False}
+    kw = dict(potential=potential, log_file=log_file, threads=threads, root=root)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         for done, atom_id in enumerate(atom_ids, start=1):
             index = atom_id - 1
-            cluster = carve_cluster(
-                frame.positions, frame.types, frame.cell, frame.origin, index,
-                local_radius=p["local_radius"], frozen_shell=shell,
-                core_radius=None if core_extra is None else p["local_radius"] + core_extra)
-            with local_provider(cluster, Path(tmp) / "cluster.data", potential=potential,
-                                masses=frame.masses, padding=p["local_padding"],
-                                log_file=log_file, threads=threads, root=root) as forces:
-                provider = ActiveSubset(forces, cluster.positions, cluster.n_active)
-                x0 = cluster.positions[:cluster.n_active]
-                e0, f0 = provider(x0)
-                if max_atom_force(f0) > p["force_tol"]:
-                    log.warning("atom %d: carved IS max force %.3g eV/Å (shell too thin?)",
-                                atom_id, max_atom_force(f0))
-                perturbed = np.arange(cluster.n_active)[
+            search = _LocalRegion(frame, index, r_search, shell, core_extra, p,
+                                  Path(tmp) / "search.data", **kw)
+            fine = None if r_refine is None else _LocalRegion(
+                frame, index, float(r_refine), shell, core_extra, p,
+                Path(tmp) / "refine.data", **kw)
+            try:
+                for region in filter(None, (search, fine)):
+                    if region.max_force > p["force_tol"]:
+                        log.warning("atom %d: carved IS max force %.3g eV/Å (shell too "
+                                    "thin?)", atom_id, region.max_force)
+                refine = None
+                if fine is not None:
+                    rows_in_fine = fine.rows_of(search.x0)
+
+                    def refine(res, fine=fine, rows_in_fine=rows_in_fine):
+                        x = fine.x0.copy()
+                        x[rows_in_fine] = res.positions
+                        v = np.zeros_like(x)
+                        v[rows_in_fine] = res.eigenvector
+                        fine.provider.reset(fine.x0)
+                        return refine_saddle(fine.provider, fine.x0, fine.e0, x, v, q)
+
+                x0 = search.x0
+                perturbed = np.arange(len(x0))[
                     np.linalg.norm(x0 - x0[0], axis=1) < p["perturb_radius"]] \
                     if p["perturb_neighbors"] else np.array([0])
-                r, barriers = search_one_atom(provider, x0, e0, 0, perturbed, atom_id,
-                                              int(frame.types[index]),
-                                              {**p, "fix_translation": False},
-                                              seed=seed, sample_index=sample_index)
-                for k in ("calls", "lammps_s", "call_s"):
-                    timing[k] += forces.timing[k]
-                timing["cluster_atoms"] += len(cluster.positions) / len(atom_ids)
+                r, barriers = search_one_atom(search.provider, x0, search.e0, 0, perturbed,
+                                              atom_id, int(frame.types[index]), q,
+                                              seed=seed, sample_index=sample_index,
+                                              refine=refine)
+            finally:
+                for region in filter(None, (search, fine)):
+                    region.close()
+            for k in ("calls", "lammps_s", "call_s"):
+                timing[k] += search.forces.timing[k]
+            timing["cluster_atoms"] += len(search.cluster.positions) / len(atom_ids)
+            if fine is not None:
+                timing["refine_calls"] += fine.forces.timing["calls"]
+                timing["refine_lammps_s"] += fine.forces.timing["lammps_s"]
+                timing["refine_cluster_atoms"] += len(fine.cluster.positions) / len(atom_ids)
             rows += r
             barrier_rows.append(_barrier_row(atom_id, int(frame.types[index]), barriers))
             progress(done)

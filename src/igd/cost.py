@@ -56,6 +56,10 @@ class CostModel:
         takes (1 − (1 − p)^m) / p attempts on average with at most m attempts.
     artn_s_per_atom_call: s per atom per force call including the Python driver
         (255 s CPU for 250 events of 500 atoms in the default run: 4.0 µs).
+    artn_refine_calls: force calls of the local mode's refinement of a converged saddle
+        (median, benchmarks/bench_artn_local.py).
+    artn_local_core_extra: Å added to a carved sphere's radius for its cost
+        (:func:`local_call_atoms`: density range 6 Å + margin 0.5 Å of Mendelev CuZr).
     hessian_force_s, hessian_eigh_s: the dense Hessian of 500 atoms: 9 s of force calls
         (∝ N²) and 2 s of diagonalisation (∝ N³).
     hessian_kpm_s_per_atom: the sparse route above ``hessian.max_dense_atoms``, s per atom
@@ -72,6 +76,8 @@ class CostModel:
     artn_calls_per_attempt: float = 350.0
     artn_success: float = 0.65
     artn_s_per_atom_call: float = 4.0e-6
+    artn_refine_calls: float = 70.0
+    artn_local_core_extra: float = 6.5
     hessian_force_s: float = 9.0
     hessian_eigh_s: float = 2.0
     hessian_kpm_s_per_atom: float = 0.05
@@ -79,6 +85,14 @@ class CostModel:
     structure_s_per_atom: float = 1.7e-4
     svm_fit_s: float = 0.34
     job_overhead_s: float = 5.0
+
+
+def local_call_atoms(radius: float, density: float, model: "CostModel") -> float:
+    """Atoms a force call on a carved ARTn sphere of active ``radius`` (Å) costs as many
+    of the full box: those of the kept-interaction core, radius + density range +
+    margin (``model.artn_local_core_extra``); the outer frozen shell only meets the core
+    (``local_exclude``)."""
+    return density * 4.0 / 3.0 * math.pi * (radius + model.artn_local_core_extra) ** 3
 
 
 def _grid_len(spec: Mapping[str, float]) -> int:
@@ -203,11 +217,21 @@ def rule_cpu_seconds(config: Mapping[str, Any], model: CostModel = CostModel()) 
 
     art = config["artn"]
     searched = math.ceil(n / art["atom_stride"])
-    m = art["search"].get("max_attempts", 4)
+    m = art["search"].get("max_attempts", 10)
     p = model.artn_success
     attempts = (1 - (1 - p) ** m) / p if m > 0 else 0.0
     calls = searched * art["search"]["n_events"] * attempts * model.artn_calls_per_attempt
-    cpu["artn_chunk"] += s * calls * n * model.artn_s_per_atom_call
+    if art["search"].get("local"):   # carved spheres: a call costs the cluster's core
+        rho = config["system"]["initial"]["density"]
+        atoms = local_call_atoms(art["search"]["local_radius"], rho, model)
+        refine = art["search"].get("local_refine_radius")
+        converged = searched * art["search"]["n_events"] * (1 - (1 - p) ** m)
+        cpu["artn_chunk"] += s * model.artn_s_per_atom_call * (
+            calls * atoms + (0.0 if refine is None else
+                             converged * model.artn_refine_calls
+                             * local_call_atoms(refine, rho, model)))
+    else:
+        cpu["artn_chunk"] += s * calls * n * model.artn_s_per_atom_call
 
     h = config["hessian"]
     if n <= h["max_dense_atoms"]:
