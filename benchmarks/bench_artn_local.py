@@ -86,6 +86,49 @@ def full_searches(big: str, frame, atom_ids, events: int, p: dict, seed: int,
                   f"{res.force_calls} calls, {wall:.1f} s", flush=True)
 
 
+def floor(big: str, frame, todo: dict, p: dict, seed: int, cache: Path, noise: float,
+          match_tol: float) -> None:
+    """The full-box searches of ``todo`` again from the IS with every coordinate moved by
+    ``noise`` Å (Gaussian, seeded; far below anything physical), same directions: how
+    often ARTn itself ends on another saddle, i.e. the floor of the all-pairs median that
+    no local mode can go below. Cached as ``floor_{noise}_{atom}_{event}.npz``."""
+    rows = []
+    x0 = frame.positions + np.random.default_rng(seed).normal(scale=noise,
+                                                               size=frame.positions.shape)
+    with LammpsForces(big, POTENTIAL, root=ROOT) as provider:
+        e0, _ = provider(x0)
+        provider.quiet()
+        for atom_id, events in todo.items():
+            for event in events:
+                path = cache / f"floor_{noise:g}_{atom_id}_{event}.npz"
+                if not path.exists():
+                    d0 = perturbation(attempt_rng(seed, 0, atom_id, event, 0), len(x0),
+                                      np.array([atom_id - 1]), p["perturb_norm"])
+                    provider.reset(x0)
+                    res = artn_search(provider, x0, e0, d0, p)
+                    disp = (res.positions - x0).astype(np.float32) \
+                        if res.positions is not None else np.zeros((0, 3), np.float32)
+                    np.savez(path, disp=disp, status=res.status, barrier=res.barrier)
+                    print(f"floor {atom_id} {event}: {res.status} {res.barrier:.4f} eV",
+                          flush=True)
+                a = np.load(path)
+                b = np.load(cache / f"{atom_id}_{event}.npz")
+                mismatch = np.nan
+                if len(a["disp"]) and len(b["disp"]):
+                    mismatch = float(np.linalg.norm(a["disp"] - b["disp"], axis=1).max())
+                rows.append({"status_a": str(a["status"]), "status_b": str(b["status"]),
+                             "dq": float(a["barrier"]) - float(b["barrier"]),
+                             "mismatch": mismatch})
+    df = pd.DataFrame(rows)
+    ok = df[(df.status_a == "converged") & (df.status_b == "converged")]
+    m = ok[ok.mismatch < match_tol]
+    same_status = (df.status_a == df.status_b).mean()
+    print(f"floor (full box vs full box with {noise:g} Å of noise on the IS, same directions):"
+          f" same status {same_status:.0%}; converged in both {len(ok)}/{len(df)}; median "
+          f"|dQ| {ok.dq.abs().median():.4f} eV over them; same saddle {len(m)}/{len(ok)} "
+          f"(median |dQ| {m.dq.abs().median():.4f} eV)")
+
+
 def full_ms_per_call(big: str, frame, n: int = 10) -> float:
     """Wall time (ms) of one full-box force call now (load varies)."""
     with LammpsForces(big, POTENTIAL, root=ROOT) as provider:
@@ -97,12 +140,41 @@ def full_ms_per_call(big: str, frame, n: int = 10) -> float:
         return 1e3 * (time.perf_counter() - t0) / n
 
 
+def tight_full(big: str, frame, todo: dict, p: dict, cache: Path, tol: float) -> None:
+    """The converged full-box saddles of ``todo`` converged further, in the full box, to
+    max force ``tol`` (:func:`igd.artn.refine_saddle`); cached as ``tight_{tol}_…``."""
+    todo = [(a, e) for a, evs in todo.items() for e in evs
+            if not (cache / f"tight_{tol:g}_{a}_{e}.npz").exists()
+            and str(np.load(cache / f"{a}_{e}.npz")["status"]) == "converged"]
+    if not todo:
+        return
+    with LammpsForces(big, POTENTIAL, root=ROOT) as provider:
+        x0 = frame.positions
+        e0, _ = provider(x0)
+        provider.quiet()
+        for atom_id, event in todo:
+            loose = np.load(cache / f"{atom_id}_{event}.npz")
+            disp = loose["disp"].astype(float)
+            provider.reset(x0)
+            res = refine_saddle(provider, x0, e0, x0 + disp, disp, {**p, "force_tol": tol})
+            disp = (res.positions - x0).astype(np.float32)
+            np.savez(cache / f"tight_{tol:g}_{atom_id}_{event}.npz", disp=disp,
+                     status=res.status, barrier=res.barrier, force_calls=loose["force_calls"],
+                     wall=loose["wall"], refine_calls=res.force_calls)
+            print(f"tight {atom_id} {event}: {res.status} {float(loose['barrier']):.4f} -> "
+                  f"{res.barrier:.4f} eV ({res.force_calls} calls)", flush=True)
+
+
 def local_searches(frame, todo: dict, p: dict, seed: int, radius: float,
-                   refine_radius: float | None, cache: Path, match_tol: float) -> pd.DataFrame:
+                   refine_radius: float | None, cache: Path, match_tol: float,
+                   tight: float | None = None) -> pd.DataFrame:
     """Local searches of ``todo`` ({atom id: [events]}) with the same directions as the
-    cached full-box ones (refined at ``refine_radius`` if given); one row each."""
+    cached full-box ones (refined at ``refine_radius`` if given, to max force ``tight``
+    if given, and then compared with the full-box saddles converged as far); one row
+    each."""
     q = {**p, "local": True, "local_radius": radius, "local_refine_radius": refine_radius,
          "fix_translation": False}
+    q_fine = {**q, "force_tol": tight or q["force_tol"]}
     shell, core_extra = local_shell(q, POTENTIAL, ROOT)
     kw = dict(potential=POTENTIAL, log_file=None, threads=1, root=ROOT)
     rows = []
@@ -115,7 +187,6 @@ def local_searches(frame, todo: dict, p: dict, seed: int, radius: float,
             frame, index, refine_radius, shell, core_extra, q,
             Path("/tmp/artn_local_bench_refine.data"), **kw)
         setup = time.perf_counter() - t0
-        last = search if fine is None else fine
         for event in events:
             d0 = perturbation(attempt_rng(seed, 0, atom_id, event, 0), len(search.x0),
                               np.array([0]), q["perturb_norm"])
@@ -125,6 +196,7 @@ def local_searches(frame, todo: dict, p: dict, seed: int, radius: float,
             res = artn_search(search.provider, search.x0, search.e0, d0, q)
             t_search = time.perf_counter() - t0
             barrier_search, calls_refine, t_refine = res.barrier, 0, 0.0
+            last = search          # the region res.positions belong to
             if fine is not None and res.status == "converged":
                 t1 = time.perf_counter()
                 rows_in_fine = fine.rows_of(search.x0)
@@ -134,12 +206,18 @@ def local_searches(frame, todo: dict, p: dict, seed: int, radius: float,
                 v[rows_in_fine] = res.eigenvector
                 fine.provider.reset(fine.x0)
                 calls_search = res.force_calls
-                res = refine_saddle(fine.provider, fine.x0, fine.e0, x, v, q)
+                res = refine_saddle(fine.provider, fine.x0, fine.e0, x, v, q_fine)
                 calls_refine, res.force_calls = res.force_calls, calls_search
                 t_refine = time.perf_counter() - t1
+                last = fine
             lammps_s = sum(r.forces.timing["lammps_s"]
                            for r in filter(None, (search, fine))) - lammps0
             full = np.load(cache / f"{atom_id}_{event}.npz")
+            barrier_full_loose = float(full["barrier"])
+            if tight is not None:
+                path = cache / f"tight_{tight:g}_{atom_id}_{event}.npz"
+                full = np.load(path) if path.exists() else \
+                    {**dict(full), "status": "not-refined", "barrier": np.nan}
             row = {"radius": radius, "refine": refine_radius or np.nan, "shell": shell,
                    "lammps_s": lammps_s,
                    "cluster_atoms": len(search.cluster.positions),
@@ -152,6 +230,7 @@ def local_searches(frame, todo: dict, p: dict, seed: int, radius: float,
                    "wall_search": t_search, "wall_refine": t_refine,
                    "wall_local": t_search + t_refine + setup / len(events),
                    "status_full": str(full["status"]), "barrier_full": float(full["barrier"]),
+                   "barrier_full_loose": barrier_full_loose,
                    "calls_full": int(full["force_calls"]), "wall_full": float(full["wall"]),
                    "mismatch": np.nan, "u_full_outside": np.nan}
             u_full = full["disp"]
@@ -197,6 +276,11 @@ def summarise(df: pd.DataFrame, ms_full_now: float) -> None:
         print(f"  before refinement (matched): median |dQ| {dr.abs().median():.4f} eV, mean "
               f"signed {dr.mean():+.4f}; refinement {df.calls_refine[df.calls_refine > 0].median():.0f}"
               f" force calls (median) at {ms_refine:.1f} ms")
+    loose = df[(df.status_local == "converged") & np.isfinite(df.barrier_full_loose)]
+    if not np.allclose(loose.barrier_full, loose.barrier_full_loose, equal_nan=True):
+        dl = loose.barrier_local - loose.barrier_full_loose
+        print(f"  vs the full-box barriers at 0.05 eV/Å instead: median |dQ| "
+              f"{dl.abs().median():.4f} eV, mean signed {dl.mean():+.4f} ({len(dl)} pairs)")
     print(f"  force calls {df.calls_full.median():.0f} full vs {df.calls_local.median():.0f} "
           f"local search (medians), {ms_full:.1f} ms (full, cached) vs {ms_search:.2f} ms "
           f"per call (local search)")
@@ -217,7 +301,7 @@ def main() -> None:
     ap.add_argument("--atoms", type=int, default=8, help="random central atoms")
     ap.add_argument("--events", type=int, default=2, help="directions per atom")
     ap.add_argument("--seed", type=int, default=2024)
-    ap.add_argument("--radii", nargs="+", default=["10"],
+    ap.add_argument("--radii", nargs="*", default=["10"],
                     help="active radii (Å), R or R:R_refine (refined at R_refine)")
     ap.add_argument("--params", default="{}", help="JSON overrides of ARTn parameters")
     ap.add_argument("--cache", default="/tmp/artn_local_full_cache")
@@ -225,6 +309,13 @@ def main() -> None:
                     help="new full-box searches in this run at most")
     ap.add_argument("--match-tol", type=float, default=0.2, help="Å")
     ap.add_argument("--out", default=None, help="Parquet of all rows")
+    ap.add_argument("--tight", type=float, default=None, metavar="TOL",
+                    help="refine local saddles to max force TOL (eV/Å) and compare with the "
+                         "full-box saddles converged to TOL as well")
+    ap.add_argument("--floor", type=float, default=None, metavar="NOISE",
+                    help="also rerun the full-box searches from the IS + NOISE Å of noise")
+    ap.add_argument("--floor-max", type=int, default=16,
+                    help="searches in the floor run at most")
     ap.add_argument("--partial", action="store_true",
                     help="compare on the full-box searches cached so far")
     ap.add_argument("--only-cached", action="store_true",
@@ -253,14 +344,33 @@ def main() -> None:
         return
     print(f"sample: {frame.n_atoms} atoms ({counts} replicas of {args.data}); "
           f"{n_done} searches ({len(todo)} atoms) of {args.atoms} atoms x {args.events} directions")
-    ms_now = full_ms_per_call(big, frame)
+    if args.floor is not None:
+        sub: dict[int, list[int]] = {}
+        for a, evs in todo.items():
+            for e in evs:
+                if sum(map(len, sub.values())) < args.floor_max:
+                    sub.setdefault(a, []).append(e)
+        floor(big, frame, sub, p, args.seed, cache, args.floor, args.match_tol)
+    if args.tight is not None:
+        tight_full(big, frame, todo, p, cache, args.tight)
+        conv = [(a, e) for a, evs in todo.items() for e in evs
+                if (cache / f"tight_{args.tight:g}_{a}_{e}.npz").exists()]
+        d = np.array([float(np.load(cache / f"tight_{args.tight:g}_{a}_{e}.npz")["barrier"])
+                      - float(np.load(cache / f"{a}_{e}.npz")["barrier"]) for a, e in conv])
+        print(f"full-box saddles converged from 0.05 to {args.tight:g} eV/Å: barrier change "
+              f"median {np.nanmedian(d):+.4f} eV, median |.| {np.nanmedian(np.abs(d)):.4f}, "
+              f"range {np.nanmin(d):+.4f} … {np.nanmax(d):+.4f} ({len(d)} saddles)")
+    ms_now = full_ms_per_call(big, frame) if args.radii else np.nan
     frames = []
     for spec in args.radii:
         radius, _, refine = spec.partition(":")
         df = local_searches(frame, todo, p, args.seed, float(radius),
-                            float(refine) if refine else None, cache, args.match_tol)
+                            float(refine) if refine else None, cache, args.match_tol,
+                            tight=args.tight)
         summarise(df, ms_now)
         frames.append(df)
+    if not frames:
+        return
     all_rows = pd.concat(frames, ignore_index=True)
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         print(all_rows.drop(columns=["shell", "lammps_s"]).round(4).to_string())

@@ -118,6 +118,9 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "local_refine_radius": None, # Å, re-converge every saddle with the atoms this close
     #   moving (a second, larger cluster; None: no refinement): the frozen boundary's
     #   bias falls with the radius while the search's calls stay on the small cluster
+    "local_refine_force_tol": None,  # eV/Å, force tolerance of that refinement (None:
+    #   force_tol). A saddle at 0.05 eV/Å still holds ~0.01–0.04 eV of far-field
+    #   relaxation, more than a 20 Å frozen boundary costs: converge the refinement tighter
     "local_margin": 0.5,         # Å, added to the exact shell and to the exclusion core
     "local_exclude": True,       # drop interactions among frozen atoms out of reach of
     #   every active atom's density (exact, faster)

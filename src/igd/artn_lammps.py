@@ -543,7 +543,7 @@ def search_atoms_local(data_file, atom_ids: Iterable[int], *, potential, params,
     and converged again there (:func:`igd.artn.refine_saddle`): the search, which takes
     most of the force calls, runs on the small cluster; the frozen boundary, which
     raises saddles as ~R⁻³⁻⁴, is pushed out to the refine radius for a few tens of
-    calls. Returns ``(events, barriers, timing)``."""
+    calls, to ``local_refine_force_tol``. Returns ``(events, barriers, timing)``."""
     import tempfile  # noqa: PLC0415
 
     p = make_params(params)
@@ -564,6 +564,7 @@ def search_atoms_local(data_file, atom_ids: Iterable[int], *, potential, params,
               "refine_calls": 0, "refine_lammps_s": 0.0, "refine_cluster_atoms": 0.0}
     progress = _Progress(len(atom_ids))
     q = {**p, "fix_translation": False}
+    q_fine = {**q, "force_tol": p["local_refine_force_tol"] or p["force_tol"]}
     kw = dict(potential=potential, log_file=log_file, threads=threads, root=root)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         for done, atom_id in enumerate(atom_ids, start=1):
@@ -588,7 +589,7 @@ def search_atoms_local(data_file, atom_ids: Iterable[int], *, potential, params,
                         v = np.zeros_like(x)
                         v[rows_in_fine] = res.eigenvector
                         fine.provider.reset(fine.x0)
-                        return refine_saddle(fine.provider, fine.x0, fine.e0, x, v, q)
+                        return refine_saddle(fine.provider, fine.x0, fine.e0, x, v, q_fine)
 
                 x0 = search.x0
                 perturbed = np.arange(len(x0))[
@@ -640,9 +641,14 @@ def run_artn(data_file: str | os.PathLike, atom_ids: Iterable[int], *,
     """
     p = make_params(params)
     if p["local"]:
-        events, barriers, _ = search_atoms_local(
+        events, barriers, t = search_atoms_local(
             data_file, atom_ids, potential=potential, params=p, seed=seed,
             sample_index=sample_index, log_file=log_file, threads=threads, root=root)
+        log.info("ARTn local: %d force calls on spheres of %.0f atoms (%.2f ms each in "
+                 "LAMMPS); %d refinement calls on spheres of %.0f atoms (%.2f ms each)",
+                 t["calls"], t["cluster_atoms"], 1e3 * t["lammps_s"] / max(t["calls"], 1),
+                 t["refine_calls"], t["refine_cluster_atoms"],
+                 1e3 * t["refine_lammps_s"] / max(t["refine_calls"], 1))
         return events, barriers
     frame = read_lammps_data(data_file)
     with LammpsForces(data_file, potential, log_file=log_file, threads=threads,
