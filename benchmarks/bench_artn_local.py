@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,15 @@ def replicate(data: str, counts: list[int], out: str) -> str:
     return out
 
 
+@contextmanager
+def full_box(big: str, x0: np.ndarray):
+    """A quiet full-box force provider at ``x0`` and its energy there."""
+    with LammpsForces(big, POTENTIAL, root=ROOT) as provider:
+        e0, _ = provider(x0)
+        provider.quiet()
+        yield provider, e0
+
+
 def full_searches(big: str, frame, atom_ids, events: int, p: dict, seed: int,
                   cache: Path, max_new: int) -> None:
     """Full-box searches not yet in ``cache`` (one .npz per atom and event)."""
@@ -65,10 +75,8 @@ def full_searches(big: str, frame, atom_ids, events: int, p: dict, seed: int,
             if not (cache / f"{a}_{e}.npz").exists()][:max_new]
     if not todo:
         return
-    with LammpsForces(big, POTENTIAL, root=ROOT) as provider:
-        x0 = frame.positions
-        e0, _ = provider(x0)
-        provider.quiet()
+    x0 = frame.positions
+    with full_box(big, x0) as (provider, e0):
         for atom_id, event in todo:
             d0 = perturbation(attempt_rng(seed, 0, atom_id, event, 0), len(x0),
                               np.array([atom_id - 1]), p["perturb_norm"])
@@ -95,9 +103,7 @@ def floor(big: str, frame, todo: dict, p: dict, seed: int, cache: Path, noise: f
     rows = []
     x0 = frame.positions + np.random.default_rng(seed).normal(scale=noise,
                                                                size=frame.positions.shape)
-    with LammpsForces(big, POTENTIAL, root=ROOT) as provider:
-        e0, _ = provider(x0)
-        provider.quiet()
+    with full_box(big, x0) as (provider, e0):
         for atom_id, events in todo.items():
             for event in events:
                 path = cache / f"floor_{noise:g}_{atom_id}_{event}.npz"
@@ -140,18 +146,17 @@ def full_ms_per_call(big: str, frame, n: int = 10) -> float:
         return 1e3 * (time.perf_counter() - t0) / n
 
 
-def tight_full(big: str, frame, todo: dict, p: dict, cache: Path, tol: float) -> None:
+def tight_full(big: str, frame, todo: dict, p: dict, cache: Path, tol: float,
+               max_new: int = 1000) -> None:
     """The converged full-box saddles of ``todo`` converged further, in the full box, to
     max force ``tol`` (:func:`igd.artn.refine_saddle`); cached as ``tight_{tol}_…``."""
     todo = [(a, e) for a, evs in todo.items() for e in evs
             if not (cache / f"tight_{tol:g}_{a}_{e}.npz").exists()
-            and str(np.load(cache / f"{a}_{e}.npz")["status"]) == "converged"]
+            and str(np.load(cache / f"{a}_{e}.npz")["status"]) == "converged"][:max_new]
     if not todo:
         return
-    with LammpsForces(big, POTENTIAL, root=ROOT) as provider:
-        x0 = frame.positions
-        e0, _ = provider(x0)
-        provider.quiet()
+    x0 = frame.positions
+    with full_box(big, x0) as (provider, e0):
         for atom_id, event in todo:
             loose = np.load(cache / f"{atom_id}_{event}.npz")
             disp = loose["disp"].astype(float)
@@ -312,6 +317,8 @@ def main() -> None:
     ap.add_argument("--tight", type=float, default=None, metavar="TOL",
                     help="refine local saddles to max force TOL (eV/Å) and compare with the "
                          "full-box saddles converged to TOL as well")
+    ap.add_argument("--tight-max", type=int, default=1000,
+                    help="new full-box tight refinements in this run at most")
     ap.add_argument("--floor", type=float, default=None, metavar="NOISE",
                     help="also rerun the full-box searches from the IS + NOISE Å of noise")
     ap.add_argument("--floor-max", type=int, default=16,
@@ -352,7 +359,7 @@ def main() -> None:
                     sub.setdefault(a, []).append(e)
         floor(big, frame, sub, p, args.seed, cache, args.floor, args.match_tol)
     if args.tight is not None:
-        tight_full(big, frame, todo, p, cache, args.tight)
+        tight_full(big, frame, todo, p, cache, args.tight, args.tight_max)
         conv = [(a, e) for a, evs in todo.items() for e in evs
                 if (cache / f"tight_{args.tight:g}_{a}_{e}.npz").exists()]
         d = np.array([float(np.load(cache / f"tight_{args.tight:g}_{a}_{e}.npz")["barrier"])

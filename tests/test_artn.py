@@ -375,8 +375,9 @@ def test_run_artn_local_mode(tiny_glass, tmp_path):
 def test_local_refinement(tiny_glass, tmp_path):
     """Two-stage local mode: a refinement region equal to the search region changes
     nothing (the embedded saddle is already converged: same barrier, few calls); a
-    larger one re-converges every saddle with more atoms free, which can only let a
-    frozen boundary relax: barriers go down (median), forces stay below tolerance."""
+    larger one re-converges every saddle with more atoms free and to its own, tighter
+    force tolerance, which lets the frozen boundary and the far field relax: barriers go
+    down (median), forces end below that tolerance."""
     from igd.artn_lammps import search_atoms_local
     big = _replicate(tiny_glass, tmp_path / "replica.data")
     base = {"local": True, "local_radius": 5.0, "n_events": 2, "max_attempts": 2}
@@ -390,9 +391,10 @@ def test_local_refinement(tiny_glass, tmp_path):
     assert np.allclose(ok.barrier, ok.barrier_search, atol=2e-3)
     assert (ok.refine_calls > 0).all() and (ok.refine_calls < 60).all()
     ev, bar, timing = search_atoms_local(big, [9, 1234], potential=POTENTIAL, seed=5,
-                                         root=ROOT, params={**base, "local_refine_radius": 8.0})
+                                         root=ROOT, params={**base, "local_refine_radius": 8.0,
+                                                            "local_refine_force_tol": 0.01})
     ok = ev[ev.status == "converged"]
-    assert len(ok) >= 2 and (ok.max_force < 0.05).all() and (ok.barrier > 0).all()
+    assert len(ok) >= 2 and (ok.max_force < 0.01).all() and (ok.barrier > 0).all()
     assert (ok.refine_calls > 0).all() and timing["refine_calls"] >= ok.refine_calls.sum()
     assert (ok.barrier - ok.barrier_search).median() < 0
     assert list(bar.n_converged) == ok.groupby("id").size().reindex(bar.id, fill_value=0).tolist()

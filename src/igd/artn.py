@@ -111,8 +111,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     # --- local mode (igd.artn_lammps.search_atoms_local) ---
     "local": False,              # search on a carved sphere instead of the whole box
     "local_radius": 16.0,        # Å, atoms closer to the central atom move (16 Å, exact
-    #   shell: ~10× faster per search than an 18 000-atom box, saddles matched to the
-    #   full box differ by 0.026 eV median, frozen boundary: bias ~R^-3; bench_artn_local)
+    #   shell, 18 000-atom replica: median |ΔQ_local − ΔQ_full| 0.031 eV, 0.025 on the
+    #   same saddles, ~5× per search; the frozen boundary raises saddles ~R^-3)
     "frozen_shell": None,        # Å, fixed shell around them; None: exact for EAM,
     #   max(pair range, 2 × density range) + local_margin (12.5 Å for Mendelev CuZr)
     "local_refine_radius": None, # Å, re-converge every saddle with the atoms this close
