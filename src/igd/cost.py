@@ -57,7 +57,8 @@ class CostModel:
     artn_s_per_atom_call: s per atom per force call including the Python driver
         (255 s CPU for 250 events of 500 atoms in the default run: 4.0 µs).
     artn_refine_calls: force calls of the local mode's refinement of a converged saddle
-        (median, benchmarks/bench_artn_local.py).
+        (median: 105 from 12 to 20 Å at 0.005 eV/Å, 36 at 0.05 eV/Å;
+        benchmarks/bench_artn_local.py).
     artn_local_core_extra: Å added to a carved sphere's radius for its cost
         (:func:`local_call_atoms`: density range 6 Å + margin 0.5 Å of Mendelev CuZr).
     hessian_force_s, hessian_eigh_s: the dense Hessian of 500 atoms: 9 s of force calls
@@ -76,7 +77,7 @@ class CostModel:
     artn_calls_per_attempt: float = 350.0
     artn_success: float = 0.65
     artn_s_per_atom_call: float = 4.0e-6
-    artn_refine_calls: float = 70.0
+    artn_refine_calls: float = 105.0
     artn_local_core_extra: float = 6.5
     hessian_force_s: float = 9.0
     hessian_eigh_s: float = 2.0
