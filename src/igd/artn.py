@@ -119,8 +119,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     #   moving (a second, larger cluster; None: no refinement): the frozen boundary's
     #   bias falls with the radius while the search's calls stay on the small cluster
     "local_refine_force_tol": None,  # eV/Å, force tolerance of that refinement (None:
-    #   force_tol). A saddle at 0.05 eV/Å still holds ~0.01–0.04 eV of far-field
-    #   relaxation, more than a 20 Å frozen boundary costs: converge the refinement tighter
+    #   force_tol). A saddle at 0.05 eV/Å sits a median ~0.1 eV above the same saddle at
+    #   0.005 eV/Å (bench_artn_local --tight), more than a 20 Å frozen boundary costs
     "local_margin": 0.5,         # Å, added to the exact shell and to the exclusion core
     "local_exclude": True,       # drop interactions among frozen atoms out of reach of
     #   every active atom's density (exact, faster)
