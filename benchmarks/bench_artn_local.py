@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from igd.artn import artn_search, make_params, refine_saddle
-from igd.artn_lammps import (LammpsForces, _LocalRegion, attempt_rng, local_shell,
+from igd.artn_lammps import (LammpsForces, LocalRegion, attempt_rng, local_shell,
                              perturbation)
 from igd.data import read_lammps_data
 from igd.lmp import replicate_data
@@ -186,11 +186,12 @@ def local_searches(frame, todo: dict, p: dict, seed: int, radius: float,
     for atom_id, events in todo.items():
         index = atom_id - 1
         t0 = time.perf_counter()
-        search = _LocalRegion(frame, index, radius, shell, core_extra, q,
-                              Path("/tmp/artn_local_bench_search.data"), **kw)
-        fine = None if refine_radius is None else _LocalRegion(
+        search = LocalRegion(frame, index, radius, shell, core_extra, q,
+                             Path("/tmp/artn_local_bench_search.data"), **kw)
+        fine = None if refine_radius is None else LocalRegion(
             frame, index, refine_radius, shell, core_extra, q,
             Path("/tmp/artn_local_bench_refine.data"), **kw)
+        embed = None if fine is None else fine.rows_of(search.x0)
         setup = time.perf_counter() - t0
         for event in events:
             d0 = perturbation(attempt_rng(seed, 0, atom_id, event, 0), len(search.x0),
@@ -204,14 +205,8 @@ def local_searches(frame, todo: dict, p: dict, seed: int, radius: float,
             last = search          # the region res.positions belong to
             if fine is not None and res.status == "converged":
                 t1 = time.perf_counter()
-                rows_in_fine = fine.rows_of(search.x0)
-                x = fine.x0.copy()
-                x[rows_in_fine] = res.positions
-                v = np.zeros_like(x)
-                v[rows_in_fine] = res.eigenvector
-                fine.provider.reset(fine.x0)
                 calls_search = res.force_calls
-                res = refine_saddle(fine.provider, fine.x0, fine.e0, x, v, q_fine)
+                res = fine.refine(embed, res, q_fine)
                 calls_refine, res.force_calls = res.force_calls, calls_search
                 t_refine = time.perf_counter() - t1
                 last = fine

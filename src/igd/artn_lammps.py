@@ -494,7 +494,7 @@ def local_provider(cluster: LocalCluster, path: str | os.PathLike, *, potential,
     return forces
 
 
-class _LocalRegion:
+class LocalRegion:
     """One carved cluster around a central atom and its LAMMPS provider on the active
     atoms (:class:`ActiveSubset`), with the IS energy of the cluster."""
 
@@ -523,6 +523,18 @@ class _LocalRegion:
         if len(rows) and (dist.max() > 1e-6 or len(np.unique(rows)) < len(rows)):
             raise ValueError("refine region does not contain the search region")
         return rows
+
+    def refine(self, rows: np.ndarray, res: SearchResult,
+               params: Mapping[str, Any]) -> SearchResult:
+        """A saddle ``res`` found on a smaller region whose active atoms are this region's
+        ``rows`` (:meth:`rows_of`), embedded here (the other atoms at the IS) and
+        converged again (:func:`igd.artn.refine_saddle`)."""
+        x = self.x0.copy()
+        x[rows] = res.positions
+        v = np.zeros_like(x)
+        v[rows] = res.eigenvector
+        self.provider.reset(self.x0)
+        return refine_saddle(self.provider, self.x0, self.e0, x, v, params)
 
     def close(self) -> None:
         self.forces.close()
@@ -569,9 +581,9 @@ def search_atoms_local(data_file, atom_ids: Iterable[int], *, potential, params,
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         for done, atom_id in enumerate(atom_ids, start=1):
             index = atom_id - 1
-            search = _LocalRegion(frame, index, r_search, shell, core_extra, p,
-                                  Path(tmp) / "search.data", **kw)
-            fine = None if r_refine is None else _LocalRegion(
+            search = LocalRegion(frame, index, r_search, shell, core_extra, p,
+                                 Path(tmp) / "search.data", **kw)
+            fine = None if r_refine is None else LocalRegion(
                 frame, index, float(r_refine), shell, core_extra, p,
                 Path(tmp) / "refine.data", **kw)
             try:
@@ -581,15 +593,10 @@ def search_atoms_local(data_file, atom_ids: Iterable[int], *, potential, params,
                                     "thin?)", atom_id, region.max_force)
                 refine = None
                 if fine is not None:
-                    rows_in_fine = fine.rows_of(search.x0)
+                    embed = fine.rows_of(search.x0)
 
-                    def refine(res, fine=fine, rows_in_fine=rows_in_fine):
-                        x = fine.x0.copy()
-                        x[rows_in_fine] = res.positions
-                        v = np.zeros_like(x)
-                        v[rows_in_fine] = res.eigenvector
-                        fine.provider.reset(fine.x0)
-                        return refine_saddle(fine.provider, fine.x0, fine.e0, x, v, q_fine)
+                    def refine(res, fine=fine, embed=embed):
+                        return fine.refine(embed, res, q_fine)
 
                 x0 = search.x0
                 perturbed = np.arange(len(x0))[
