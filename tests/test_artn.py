@@ -3,6 +3,7 @@ force path, a converged saddle on the tiny CuZr glass, bookkeeping and reproduci
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,9 @@ POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",
              "sha256": "a512753c2b80a63a7e15d7422f471268888eda650fc12df81fb2275680737781",
              "elements": ["Cu", "Zr"], "pair_style": "eam/fs"}
 ROOT = Path(__file__).resolve().parents[1]
+#: the local mode with the exact EAM shell and a frozen boundary (not the default
+#: flexible one)
+EXACT = {"frozen_shell": None, "local_force_offset": False}
 
 
 # ---------------------------------------------------------------- analytic surfaces
@@ -362,7 +366,7 @@ def test_run_artn_local_mode(tiny_glass, tmp_path):
         run_artn(tiny_glass, [1], potential=POTENTIAL, seed=1, root=ROOT,
                  params={"local": True, "local_radius": 12.0, "n_events": 1})
     big = _replicate(tiny_glass, tmp_path / "replica.data")
-    params = {"local": True, "local_radius": 7.0, "n_events": 2,   # exact shell, exclusion
+    params = {"local": True, "local_radius": 7.0, "n_events": 2, **EXACT,  # + exclusion
               "max_attempts": 2}
     ev, bar = run_artn(big, [9], potential=POTENTIAL, params=params, seed=5, root=ROOT)
     assert list(ev.columns) == list(EVENTS_UNITS) and len(bar) == 1
@@ -380,7 +384,7 @@ def test_local_refinement(tiny_glass, tmp_path):
     down (median), forces end below that tolerance."""
     from igd.artn_lammps import search_atoms_local
     big = _replicate(tiny_glass, tmp_path / "replica.data")
-    base = {"local": True, "local_radius": 5.0, "n_events": 2, "max_attempts": 2}
+    base = {"local": True, "local_radius": 5.0, "n_events": 2, "max_attempts": 2, **EXACT}
     with pytest.raises(ValueError, match="local_refine_radius 4.0 < local_radius"):
         search_atoms_local(big, [9], potential=POTENTIAL, seed=5, root=ROOT,
                            params={**base, "local_refine_radius": 4.0})
@@ -441,10 +445,10 @@ def test_exact_shell_of_mendelev_cuzr():
 
 def test_local_shell_resolves_auto_and_warns(caplog):
     from igd.artn_lammps import local_shell
-    shell, core = local_shell(make_params({"local_margin": 0.5}), POTENTIAL, ROOT)
+    shell, core = local_shell(make_params({"local_margin": 0.5, **EXACT}), POTENTIAL, ROOT)
     assert shell == pytest.approx(2 * 5.99032 + 0.5) and core == pytest.approx(5.99032 + 0.5)
-    shell, core = local_shell(make_params({"frozen_shell": 8.0, "local_exclude": False}),
-                              POTENTIAL, ROOT)
+    shell, core = local_shell(make_params({"frozen_shell": 8.0, "local_exclude": False,
+                                           "local_force_offset": False}), POTENTIAL, ROOT)
     assert shell == 8.0 and core is None and "not those of the bulk" in caplog.text
 
 
@@ -487,7 +491,7 @@ def _cluster_and_full(data, index, radius, tmp_path, **params):
     from igd.artn_lammps import LammpsForces, carve_cluster, local_provider, local_shell
     from igd.data import read_lammps_data
     frame = read_lammps_data(data)
-    shell, core = local_shell(make_params(params), POTENTIAL, ROOT)
+    shell, core = local_shell(make_params({**EXACT, **params}), POTENTIAL, ROOT)
     cl = carve_cluster(frame.positions, frame.types, frame.cell, frame.origin, index,
                        local_radius=radius, frozen_shell=shell,
                        core_radius=None if core is None else radius + core)
@@ -548,3 +552,52 @@ def test_local_search_reproduces_full_box_with_same_active_atoms(tiny_glass, tmp
     assert loc.status == ful.status == "converged", (loc.status, ful.status)
     assert loc.barrier == pytest.approx(ful.barrier, abs=1e-3)
     assert loc.barrier > 0
+
+
+# ---------------------------------------------------------- local mode: flexible boundary
+def test_force_offset_makes_x0_stationary_and_stays_a_gradient():
+    """ForceOffset: zero force and the raw energy at x0; elsewhere forces F(x) − F(x0)
+    that are minus the gradient of its energy (central differences)."""
+    from igd.artn_lammps import ActiveSubset, ForceOffset
+    x = np.array([[0, 0, 0], [1.05, 0, 0], [0, 1.2, 0], [0, 0, 1.15], [1.1, 1.0, 0.2]])
+    sub = ActiveSubset(_lj, x, 3)                  # two atoms frozen: x0 is not stationary
+    e_raw, f_raw = sub(x[:3])
+    assert np.abs(f_raw).max() > 0.1
+    off = ForceOffset(sub, x[:3])
+    e0, f0 = off(x[:3])
+    assert e0 == pytest.approx(e_raw) and np.abs(f0).max() == 0
+    y = x[:3] + np.random.default_rng(0).normal(scale=0.02, size=(3, 3))
+    e1, f1 = off(y)
+    np.testing.assert_allclose(f1, sub(y)[1] - f_raw)
+    h, grad = 1e-6, np.empty(9)
+    for k in range(9):
+        dy = np.zeros(9)
+        dy[k] = h
+        grad[k] = (off(y + dy.reshape(3, 3))[0] - off(y - dy.reshape(3, 3))[0]) / (2 * h)
+    np.testing.assert_allclose(-grad, f1.ravel(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.lammps
+def test_run_artn_local_flexible_boundary(tiny_glass, tmp_path, caplog):
+    """Flexible boundary (the default: local_force_offset, 3.5 Å frozen shell, thinner
+    than the exact 12.5 Å): no shell warning, the carved IS is stationary, searches
+    converge to positive barriers below the force tolerance."""
+    from igd.artn_lammps import LocalRegion, local_shell, run_artn
+    from igd.data import read_lammps_data
+    big = _replicate(tiny_glass, tmp_path / "replica.data")
+    params = {"local": True, "local_radius": 8.0, "n_events": 1, "max_attempts": 3}
+    p = make_params(params)
+    with caplog.at_level(logging.WARNING):
+        shell, core = local_shell(p, POTENTIAL, ROOT)
+    assert shell == 3.5 and not caplog.records
+    frame = read_lammps_data(big)
+    region = LocalRegion(frame, 8, 8.0, shell, core, p, tmp_path / "c.data",
+                         potential=POTENTIAL, log_file=None, threads=1, root=ROOT)
+    e0, f0 = region.provider(region.x0)
+    region.close()
+    assert region.max_force > 0.05 and np.abs(f0).max() < 1e-12 and e0 == region.e0
+    ev, bar = run_artn(big, [9], potential=POTENTIAL, params=params, seed=5, root=ROOT)
+    ok = ev[ev.status == "converged"]
+    assert len(ok) >= 1 and (ok.barrier > 0).all() and (ok.max_force < 0.05).all()
+    assert bar.n_converged.iloc[0] == len(ok) and not [
+        r for r in caplog.records if "shell" in r.getMessage()]

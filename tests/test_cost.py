@@ -110,15 +110,16 @@ def test_artn_cost_by_hand(default):
 
 
 def test_artn_local_cost_by_hand(default):
-    """Local mode: a call costs the carved core's atoms, plus a refinement per converged
-    event on the larger sphere; independent of the sample size."""
+    """Local mode (exact shell): a call costs the carved core's atoms, plus a refinement
+    per converged event on the larger sphere; independent of the sample size."""
     model = cost.CostModel(artn_success=0.5, artn_calls_per_attempt=100,
                            artn_s_per_atom_call=1e-5, job_overhead_s=0,
                            artn_refine_calls=20, artn_local_core_extra=6.5)
     cfg = _scaled(default, n_samples=1, system__n_atoms=20000, artn__atom_stride=1,
                   system__initial__density=0.06, artn__search__n_events=2,
                   artn__search__max_attempts=3, artn__search__local=True,
-                  artn__search__local_radius=10.0, artn__search__local_refine_radius=15.0)
+                  artn__search__local_radius=10.0, artn__search__local_refine_radius=15.0,
+                  artn__search__frozen_shell=None, artn__search__local_force_offset=False)
     ball = lambda r: 0.06 * 4 / 3 * math.pi * (r + 6.5) ** 3  # noqa: E731
     events = 20000 * 2
     expected = 1e-5 * (events * 1.75 * 100 * ball(10.0) + events * 0.875 * 20 * ball(15.0))
@@ -126,6 +127,16 @@ def test_artn_local_cost_by_hand(default):
     no_refine = _scaled(cfg, artn__search__local_refine_radius=None)
     assert cost.rule_cpu_seconds(no_refine, model)["artn_chunk"] == pytest.approx(
         1e-5 * events * 1.75 * 100 * ball(10.0))
+    # a thin given shell (flexible boundary) costs the whole cluster; the exact shell
+    # without the exclusion too
+    sphere = lambda r: 0.06 * 4 / 3 * math.pi * r ** 3  # noqa: E731
+    thin = _scaled(no_refine, artn__search__frozen_shell=4.5,
+                   artn__search__local_force_offset=True)
+    assert cost.rule_cpu_seconds(thin, model)["artn_chunk"] == pytest.approx(
+        1e-5 * events * 1.75 * 100 * sphere(14.5))
+    whole = _scaled(no_refine, artn__search__local_exclude=False)
+    assert cost.rule_cpu_seconds(whole, model)["artn_chunk"] == pytest.approx(
+        1e-5 * events * 1.75 * 100 * sphere(22.5))
 
 
 def test_submissions_grouping():

@@ -61,6 +61,8 @@ class CostModel:
         benchmarks/bench_artn_local.py).
     artn_local_core_extra: Å added to a carved sphere's radius for its cost
         (:func:`local_call_atoms`: density range 6 Å + margin 0.5 Å of Mendelev CuZr).
+    artn_local_exact_shell: the exact EAM frozen shell (``frozen_shell: null``), Å:
+        max(pair range, 2 × density range) + margin, 12.5 Å for Mendelev CuZr.
     hessian_force_s, hessian_eigh_s: the dense Hessian of 500 atoms: 9 s of force calls
         (∝ N²) and 2 s of diagonalisation (∝ N³).
     hessian_kpm_s_per_atom: the sparse route above ``hessian.max_dense_atoms``, s per atom
@@ -79,6 +81,7 @@ class CostModel:
     artn_s_per_atom_call: float = 4.0e-6
     artn_refine_calls: float = 105.0
     artn_local_core_extra: float = 6.5
+    artn_local_exact_shell: float = 12.5
     hessian_force_s: float = 9.0
     hessian_eigh_s: float = 2.0
     hessian_kpm_s_per_atom: float = 0.05
@@ -88,12 +91,17 @@ class CostModel:
     job_overhead_s: float = 5.0
 
 
-def local_call_atoms(radius: float, density: float, model: "CostModel") -> float:
+def local_call_atoms(radius: float, density: float, model: "CostModel",
+                     shell: float | None = None, exclude: bool = True) -> float:
     """Atoms a force call on a carved ARTn sphere of active ``radius`` (Å) costs as many
-    of the full box: those of the kept-interaction core, radius + density range +
-    margin (``model.artn_local_core_extra``); the outer frozen shell only meets the core
-    (``local_exclude``)."""
-    return density * 4.0 / 3.0 * math.pi * (radius + model.artn_local_core_extra) ** 3
+    of the full box: those within radius + ``shell`` (the frozen shell, None: the exact
+    one, ``model.artn_local_exact_shell``), but with ``exclude`` (``local_exclude``) at
+    most those of the kept-interaction core, radius + density range + margin
+    (``model.artn_local_core_extra``): the outer frozen shell only meets the core."""
+    extra = model.artn_local_exact_shell if shell is None else float(shell)
+    if exclude:
+        extra = min(extra, model.artn_local_core_extra)
+    return density * 4.0 / 3.0 * math.pi * (radius + extra) ** 3
 
 
 def _grid_len(spec: Mapping[str, float]) -> int:
@@ -224,13 +232,15 @@ def rule_cpu_seconds(config: Mapping[str, Any], model: CostModel = CostModel()) 
     calls = searched * art["search"]["n_events"] * attempts * model.artn_calls_per_attempt
     if art["search"].get("local"):   # carved spheres: a call costs the cluster's core
         rho = config["system"]["initial"]["density"]
-        atoms = local_call_atoms(art["search"]["local_radius"], rho, model)
+        shell = art["search"].get("frozen_shell")
+        exclude = art["search"].get("local_exclude", True)
+        atoms = local_call_atoms(art["search"]["local_radius"], rho, model, shell, exclude)
         refine = art["search"].get("local_refine_radius")
         converged = searched * art["search"]["n_events"] * (1 - (1 - p) ** m)
         cpu["artn_chunk"] += s * model.artn_s_per_atom_call * (
             calls * atoms + (0.0 if refine is None else
                              converged * model.artn_refine_calls
-                             * local_call_atoms(refine, rho, model)))
+                             * local_call_atoms(refine, rho, model, shell, exclude)))
     else:
         cpu["artn_chunk"] += s * calls * n * model.artn_s_per_atom_call
 
