@@ -11,7 +11,7 @@ rule artn_chunk:
         events=temp("results/{sample}/artn/chunks/{chunk}_events.parquet"),
         barriers=temp("results/{sample}/artn/chunks/{chunk}_barriers.parquet"),
     params:
-        search=config["artn"]["search"],
+        search=artn_search_params(),
         chunks=config["artn"]["chunks"],
         atom_stride=config["artn"]["atom_stride"],
         n_atoms=config["system"]["n_atoms"],

@@ -2,6 +2,7 @@
 import json
 
 from igd import config as igdconfig
+from igd import cost as igdcost
 from igd.lmp import LammpsSetupError, check_potential
 
 
@@ -79,12 +80,30 @@ def learn_runtime(wildcards, attempt):
 
 def artn_runtime(attempt):
     """Minutes of one ARTn chunk: ~350 force calls per search at ~3 µs per atom per force
-    call (7 ms on 500 atoms), retries included by a 3x margin."""
+    call (7 ms on 500 atoms) — atoms of the box, or of the carved sphere in the local
+    mode (igd.cost.local_call_atoms) —, retries included by a 3x margin."""
     art = config["artn"]
+    search = art["search"]
     atoms = config["system"]["n_atoms"]
-    searches = atoms / art["chunks"] / art["atom_stride"] * art["search"]["n_events"]
-    seconds = 3 * searches * 350 * 1.4e-5 * atoms / LAMMPS_THREADS
+    searches = atoms / art["chunks"] / art["atom_stride"] * search["n_events"]
+    call_atoms = atoms
+    if search["local"]:
+        radius = max(search["local_radius"], search["local_refine_radius"] or 0.0)
+        call_atoms = min(atoms, igdcost.local_call_atoms(
+            radius, config["system"]["initial"]["density"], igdcost.CostModel(),
+            search["frozen_shell"], search["local_exclude"]))
+    seconds = 3 * searches * 350 * 1.4e-5 * call_atoms / LAMMPS_THREADS
     return int(max(10, seconds / 60) * attempt)
+
+
+def artn_search_params():
+    """``artn.search`` without the local-mode keys when the search is not local (so that
+    changing them reruns nothing)."""
+    search = config["artn"]["search"]
+    if search["local"]:
+        return search
+    return {k: v for k, v in search.items() if not k.startswith("local_")
+            and k != "frozen_shell"}
 
 
 def hessian_dense():
