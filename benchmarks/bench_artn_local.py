@@ -139,14 +139,12 @@ def floor(big: str, frame, todo: dict, p: dict, seed: int, cache: Path, noise: f
 
 
 class FullClock:
-    """Times full-box force calls between the local searches (``tick``: a few calls after
-    each atom), so both see the same load of the machine; ``ms`` is their median."""
+    """Times calls of a full-box ``provider`` at ``x`` between the local searches (``tick``:
+    a few calls after each atom), so both see the same load of the machine; ``ms`` is
+    their median."""
 
-    def __init__(self, big: str, frame, calls: int = 3):
-        self.x, self.calls, self.times = frame.positions, calls, []
-        self.provider = LammpsForces(big, POTENTIAL, root=ROOT)
-        self.provider.quiet()
-        self.provider(self.x)
+    def __init__(self, provider, x: np.ndarray, calls: int = 3):
+        self.provider, self.x, self.calls, self.times = provider, x, calls, []
 
     def tick(self) -> None:
         for _ in range(self.calls):
@@ -157,9 +155,6 @@ class FullClock:
     @property
     def ms(self) -> float:
         return 1e3 * float(np.median(self.times)) if self.times else np.nan
-
-    def close(self) -> None:
-        self.provider.close()
 
 
 def tight_full(big: str, frame, todo: dict, p: dict, cache: Path, tol: float,
@@ -388,11 +383,11 @@ def main() -> None:
     frames = []
     for spec in args.radii:
         radius, _, refine = spec.partition(":")
-        clock = FullClock(big, frame)
-        df = local_searches(frame, todo, p, args.seed, float(radius),
-                            float(refine) if refine else None, cache, args.match_tol,
-                            tight=args.tight, clock=clock)
-        clock.close()
+        with full_box(big, frame.positions) as (provider, _):
+            clock = FullClock(provider, frame.positions)
+            df = local_searches(frame, todo, p, args.seed, float(radius),
+                                float(refine) if refine else None, cache, args.match_tol,
+                                tight=args.tight, clock=clock)
         summarise(df, clock.ms)
         frames.append(df)
     if not frames:
