@@ -79,7 +79,7 @@ def learn_runtime(wildcards, attempt):
 
 
 def artn_runtime(attempt):
-    """Minutes of one ARTn chunk: ~350 force calls per search at ~3 µs per atom per force
+    """Minutes of one ARTn chunk: ~350 force calls per search at ~14 µs per atom per force
     call (7 ms on 500 atoms) — atoms of the box, or of the carved sphere in the local
     mode (igd.cost.local_call_atoms) —, retries included by a 3x margin."""
     art = config["artn"]
