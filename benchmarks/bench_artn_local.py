@@ -20,8 +20,11 @@ shell unless ``--params`` says otherwise. Prints, per entry:
   search's force calls — its Python time left out, which favours the full box — over the
   local search's wall time in this run (cluster set-up and refinement included); and the
   same from the cached full-box wall times (taken under another load). Full-box cost
-  grows as N and the local one does not: at the paper's 19 652 atoms the ratio is
-  19 652 / N times the printed one.
+  grows as N and the local one does not, so the full-box call is timed on a second,
+  larger replica as well (``--clock-replicate``, default 5×3×3 → 22 500 atoms) and
+  interpolated linearly to the paper's 19 652 atoms (``--paper-atoms``): the headline
+  ratio at the paper's size, with the per-atom cost of both boxes printed as a check of
+  the linearity.
 
 Full-box searches (~35–60 s each) are cached per (atom, event) in ``--cache``; atoms are
 a prefix of one permutation, so a larger ``--atoms`` keeps what is cached
@@ -37,7 +40,8 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -183,7 +187,7 @@ def tight_full(big: str, frame, todo: dict, p: dict, cache: Path, tol: float,
 
 def local_searches(frame, todo: dict, p: dict, seed: int, radius: float,
                    refine_radius: float | None, cache: Path, match_tol: float,
-                   tight: float | None = None, clock: FullClock | None = None
+                   tight: float | None = None, clocks: Iterable[FullClock] = ()
                    ) -> pd.DataFrame:
     """Local searches of ``todo`` ({atom id: [events]}) with the same directions as the
     cached full-box ones (refined at ``refine_radius`` if given, to max force ``tight``
@@ -257,14 +261,22 @@ def local_searches(frame, todo: dict, p: dict, seed: int, radius: float,
             rows.append(row)
         for region in filter(None, (search, fine)):
             region.close()
-        if clock is not None:
+        for clock in clocks:
             clock.tick()
     df = pd.DataFrame(rows)
     df["matched"] = df.mismatch < match_tol
     return df
 
 
-def summarise(df: pd.DataFrame, ms_full_now: float) -> None:
+def interpolate_ms(clocks: list[tuple[int, "FullClock"]], n: int) -> float:
+    """Full-box call time (ms) at ``n`` atoms, linear in the atom count between the two
+    ``(atoms, clock)`` boxes (extrapolated if ``n`` is outside them)."""
+    (n1, c1), (n2, c2) = clocks
+    return c1.ms + (c2.ms - c1.ms) * (n - n1) / (n2 - n1)
+
+
+def summarise(df: pd.DataFrame, ms_full_now: float,
+              paper: tuple[int, float] | None = None) -> None:
     ok = df[(df.status_local == "converged") & (df.status_full == "converged")]
     diff = ok.barrier_local - ok.barrier_full
     m = ok[ok.matched]
@@ -303,18 +315,27 @@ def summarise(df: pd.DataFrame, ms_full_now: float) -> None:
     busy = df.wall_search.sum() + df.wall_refine.sum()
     print(f"  Python overhead of the local searches: {1 - df.lammps_s.sum() / busy:.1%} of "
           f"their wall time outside LAMMPS' run (target <= 20 %)")
-    print(f"  speed per search (target >= 10x): full-box force call {ms_full_now:.1f} ms "
+    print(f"  speed per search on this replica: full-box force call {ms_full_now:.1f} ms "
           f"(median, timed between the local searches) x its calls, over the local wall "
           f"(set-up and refinement included): "
           f"{ms_full_now * 1e-3 * df.calls_full.mean() / df.wall_local.mean():.1f}x; from "
           f"the cached full walls (another load): "
           f"{df.wall_full.mean() / df.wall_local.mean():.1f}x")
+    if paper is not None:
+        n, ms = paper
+        print(f"  at the paper's {n} atoms (full-box call interpolated to {ms:.1f} ms): "
+              f"{ms * 1e-3 * df.calls_full.mean() / df.wall_local.mean():.1f}x per search "
+              f"(target >= 10x)")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(ROOT / "results/s0/glass/inherent.data"))
     ap.add_argument("--replicate", type=int, nargs=3, default=[4, 3, 3])
+    ap.add_argument("--clock-replicate", type=int, nargs=3, default=[5, 3, 3],
+                    help="second replica whose full-box calls are timed too (interpolation "
+                         "to --paper-atoms); give the --replicate counts to skip it")
+    ap.add_argument("--paper-atoms", type=int, default=19652)
     ap.add_argument("--atoms", type=int, default=8, help="random central atoms")
     ap.add_argument("--events", type=int, default=2, help="directions per atom")
     ap.add_argument("--seed", type=int, default=2024)
@@ -380,15 +401,30 @@ def main() -> None:
         print(f"full-box saddles converged from 0.05 to {args.tight:g} eV/Å: barrier change "
               f"median {np.nanmedian(d):+.4f} eV, median |.| {np.nanmedian(np.abs(d)):.4f}, "
               f"range {np.nanmin(d):+.4f} … {np.nanmax(d):+.4f} ({len(d)} saddles)")
+    second = None
+    if args.clock_replicate != counts:
+        name = "x".join(map(str, args.clock_replicate))
+        second = replicate(args.data, args.clock_replicate,
+                           f"/tmp/artn_local_replica_{name}.data")
+        second_x = read_lammps_data(second).positions
     frames = []
     for spec in args.radii:
         radius, _, refine = spec.partition(":")
-        with full_box(big, frame.positions) as (provider, _):
-            clock = FullClock(provider, frame.positions)
+        with ExitStack() as stack:
+            provider, _ = stack.enter_context(full_box(big, frame.positions))
+            clocks = [(frame.n_atoms, FullClock(provider, frame.positions))]
+            if second is not None:
+                provider2, _ = stack.enter_context(full_box(second, second_x))
+                clocks.append((len(second_x), FullClock(provider2, second_x)))
             df = local_searches(frame, todo, p, args.seed, float(radius),
                                 float(refine) if refine else None, cache, args.match_tol,
-                                tight=args.tight, clock=clock)
-        summarise(df, clock.ms)
+                                tight=args.tight, clocks=[c for _, c in clocks])
+        paper = None
+        if len(clocks) == 2:
+            print("full-box force call: " + "; ".join(
+                f"{n} atoms {c.ms:.1f} ms ({1e3 * c.ms / n:.2f} µs/atom)" for n, c in clocks))
+            paper = (args.paper_atoms, interpolate_ms(clocks, args.paper_atoms))
+        summarise(df, clocks[0][1].ms, paper)
         frames.append(df)
     if not frames:
         return
