@@ -224,6 +224,25 @@ def test_fast_force_path_equals_fresh_run0(glass_forces, tiny_glass):
 
 
 @pytest.mark.lammps
+def test_force_path_follows_lammps_reordering(glass_forces, tiny_glass):
+    """With LAMMPS sorting its atoms spatially at every step (local order ≠ id order), the
+    provider's id map still puts positions and forces on the right atoms (the fast path
+    skips the permutation only when the order is the identity)."""
+    from igd.artn_lammps import LammpsForces
+    provider, frame = glass_forces
+    x = frame.positions + np.random.default_rng(3).normal(scale=0.02, size=frame.positions.shape)
+    with LammpsForces(tiny_glass, POTENTIAL, root=ROOT,
+                      setup=["atom_modify sort 1 3.0"]) as sorting:
+        sorting(x)
+        ids = sorting.lmp.numpy.extract_atom("id")[:sorting.n_atoms]
+        assert not np.array_equal(ids, np.arange(1, sorting.n_atoms + 1))
+        e, f = sorting(x)
+    e_ref, f_ref = provider(x)
+    assert e == pytest.approx(e_ref, abs=1e-8)
+    np.testing.assert_allclose(f, f_ref, atol=1e-8)
+
+
+@pytest.mark.lammps
 def test_glass_saddle_has_one_negative_mode(glass_forces):
     from igd.artn_lammps import attempt_rng, perturbation
     provider, frame = glass_forces
@@ -555,6 +574,19 @@ def test_local_search_reproduces_full_box_with_same_active_atoms(tiny_glass, tmp
 
 
 # ---------------------------------------------------------- local mode: flexible boundary
+def _assert_forces_are_minus_gradient(provider, y, h=1e-6):
+    """``provider``'s forces at ``y`` equal minus the central-difference gradient of its
+    energy."""
+    f = provider(y)[1]
+    grad = np.empty(y.size)
+    for k in range(y.size):
+        dy = np.zeros(y.size)
+        dy[k] = h
+        grad[k] = (provider(y + dy.reshape(y.shape))[0]
+                   - provider(y - dy.reshape(y.shape))[0]) / (2 * h)
+    np.testing.assert_allclose(-grad, f.ravel(), rtol=1e-5, atol=1e-6)
+
+
 def test_force_offset_makes_x0_stationary_and_stays_a_gradient():
     """ForceOffset: zero force and the raw energy at x0; elsewhere forces F(x) − F(x0)
     that are minus the gradient of its energy (central differences)."""
@@ -569,17 +601,29 @@ def test_force_offset_makes_x0_stationary_and_stays_a_gradient():
     y = x[:3] + np.random.default_rng(0).normal(scale=0.02, size=(3, 3))
     e1, f1 = off(y)
     np.testing.assert_allclose(f1, sub(y)[1] - f_raw)
-    h, grad = 1e-6, np.empty(9)
-    for k in range(9):
-        dy = np.zeros(9)
-        dy[k] = h
-        grad[k] = (off(y + dy.reshape(3, 3))[0] - off(y - dy.reshape(3, 3))[0]) / (2 * h)
-    np.testing.assert_allclose(-grad, f1.ravel(), rtol=1e-5, atol=1e-6)
+    _assert_forces_are_minus_gradient(off, y)
+
+
+def test_tether_springs_only_the_given_rows_and_stays_a_gradient():
+    """Tether: nothing changes at x0; elsewhere the tethered rows get −k u on top of the
+    provider's forces, the others nothing, and forces are minus its energy's gradient."""
+    from igd.artn_lammps import ActiveSubset, ForceOffset, Tether
+    x = np.array([[0, 0, 0], [1.05, 0, 0], [0, 1.2, 0], [0, 0, 1.15], [1.1, 1.0, 0.2]])
+    off = ForceOffset(ActiveSubset(_lj, x, 3), x[:3])
+    teth = Tether(off, x[:3], np.array([1, 2]), k=2.5)
+    assert teth(x[:3])[0] == off(x[:3])[0] and np.abs(teth(x[:3])[1]).max() == 0
+    y = x[:3] + np.random.default_rng(1).normal(scale=0.02, size=(3, 3))
+    e1, f1 = teth(y)
+    u = y - x[:3]
+    np.testing.assert_allclose(f1[0], off(y)[1][0])
+    np.testing.assert_allclose(f1[1:], off(y)[1][1:] - 2.5 * u[1:])
+    assert e1 == pytest.approx(off(y)[0] + 1.25 * np.sum(u[1:] ** 2))
+    _assert_forces_are_minus_gradient(teth, y)
 
 
 @pytest.mark.lammps
 def test_run_artn_local_flexible_boundary(tiny_glass, tmp_path, caplog):
-    """Flexible boundary (the default: local_force_offset, 3.5 Å frozen shell, thinner
+    """Flexible boundary (the default: local_force_offset, tether, no frozen shell, thinner
     than the exact 12.5 Å): no shell warning, the carved IS is stationary, searches
     converge to positive barriers below the force tolerance."""
     from igd.artn_lammps import LocalRegion, local_shell, run_artn
@@ -589,13 +633,14 @@ def test_run_artn_local_flexible_boundary(tiny_glass, tmp_path, caplog):
     p = make_params(params)
     with caplog.at_level(logging.WARNING):
         shell, core = local_shell(p, POTENTIAL, ROOT)
-    assert shell == 3.5 and not caplog.records
+    assert shell == 0.0 and not caplog.records
     frame = read_lammps_data(big)
     region = LocalRegion(frame, 8, 8.0, shell, core, p, tmp_path / "c.data",
                          potential=POTENTIAL, log_file=None, threads=1, root=ROOT)
     e0, f0 = region.provider(region.x0)
     region.close()
     assert region.max_force > 0.05 and np.abs(f0).max() < 1e-12 and e0 == region.e0
+    assert 0 < len(region.tethered) < len(region.x0)      # the outer 3 Å are tethered
     ev, bar = run_artn(big, [9], potential=POTENTIAL, params=params, seed=5, root=ROOT)
     ok = ev[ev.status == "converged"]
     assert len(ok) >= 1 and (ok.barrier > 0).all() and (ok.max_force < 0.05).all()

@@ -110,12 +110,13 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "same_minimum_tol": 0.1,     # Å, max per-atom distance for "same minimum as x0"
     # --- local mode (igd.artn_lammps.search_atoms_local) ---
     "local": False,              # search on a carved sphere instead of the whole box
-    "local_radius": 20.0,        # Å, atoms closer to the central atom move (20 Å + 3.5 Å
-    #   frozen with the force offset, 18 000-atom replica: median |ΔQ_local − ΔQ_full|
-    #   0.016 eV at the same force tolerance, 8.8× per search: bench_artn_local.py)
-    "frozen_shell": 3.5,         # Å, fixed shell around them; None: exact for EAM,
+    "local_radius": 20.0,        # Å, atoms closer to the central atom move (20 Å, no
+    #   frozen shell, force offset and tether, 18 000-atom replica: median
+    #   |ΔQ_local − ΔQ_full| 0.009 eV at the same force tolerance: bench_artn_local.py)
+    "frozen_shell": 0.0,         # Å, fixed shell around them; None: exact for EAM,
     #   max(pair range, 2 × density range) + local_margin (12.5 Å for Mendelev CuZr);
-    #   thinner than exact only with local_force_offset
+    #   thinner than exact only with local_force_offset; 0: none (the tether holds
+    #   the surface)
     "local_refine_radius": None, # Å, re-converge every saddle with the atoms this close
     #   moving (a second, larger cluster; None: no refinement): the frozen boundary's
     #   bias falls with the radius while the search's calls stay on the small cluster
@@ -125,6 +126,10 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "local_force_offset": True,  # flexible boundary: subtract each active atom's force at
     #   the carved IS (igd.artn_lammps.ForceOffset), so a thin frozen_shell will do and
     #   atoms far beyond the exact shell can relax
+    "local_tether": 1.5,         # eV/Å², springs tying the outermost active atoms to their
+    #   IS positions (0: none): the stiffness of the neighbours a thin shell leaves out
+    "local_tether_width": 3.0,   # Å, the tethered layer: active atoms this close to
+    #   local_radius
     "local_margin": 0.5,         # Å, added to the exact shell and to the exclusion core
     "local_exclude": True,       # drop interactions among frozen atoms out of reach of
     #   every active atom's density (exact, faster)

@@ -10,7 +10,9 @@ the skin, ``neigh_modify every 1 delay 0 check yes``) and computes fresh forces 
 energy, identical to a full ``run 0`` (tested). ``run 0 pre no`` would not do: its forces
 come from ``setup_minimal`` with stale ghost positions. ``atom_modify sort 0 0.0`` keeps
 LAMMPS from re-ordering atoms; positions are wrapped before writing so the
-re-neighbouring test stays meaningful, and the id map is re-read at every call anyway.
+re-neighbouring test stays meaningful (skipped when they are all inside an orthogonal
+box, as in a carved cluster), and the id map is re-read at every call anyway (no
+permutation when it is the identity).
 LAMMPS' log is switched off during the searches (six lines per force call otherwise)
 and re-opened at the end.
 
@@ -27,32 +29,33 @@ amplifies them (tested: a chunk and a single atom rerun give identical rows).
 **Local mode** (``params["local"]``, :func:`search_atoms_local`): for large samples each
 atom's searches run on a sphere carved around it (every periodic image within
 ``local_radius + frozen_shell``), written as a cluster in a vacuum-padded box; atoms
-beyond ``local_radius`` are frozen (:class:`ActiveSubset`). EAM is many-body, so the
-default shell is the exact one, ``max(pair range, 2 × density range)`` of the potential
-file (:func:`eam_ranges`, :func:`exact_shell`; 12 Å for Mendelev CuZr) plus a margin:
-the forces on the active atoms and all energy differences are then those of the bulk
-(tested to 1e-9), and the carved IS is a minimum. Interactions among frozen atoms out of
-reach of every active atom's density are excluded from the neighbour lists
-(``local_exclude``, :class:`LocalCluster`), exact and about twice as fast. What remains
-is the physical approximation of a frozen outer region (no elastic relaxation beyond
-``local_radius``; it raises saddles, the more so the smaller the sphere). The optional
-second stage (``local_refine_radius``) pushes that boundary out at little cost: the
-search, which takes nearly all force calls, runs on the small sphere, and each saddle
-it finds is embedded in a larger carved sphere (mapped atom by atom) and converged
-again there (:func:`igd.artn.refine_saddle`, a few tens of calls).
+beyond ``local_radius`` are frozen (:class:`ActiveSubset`). Two boundaries:
 
-The **flexible boundary** (``local_force_offset``, :class:`ForceOffset`) goes the other
-way: a thin frozen shell (3.5 Å) and many more moving atoms for the same cluster. Every
-active atom's force at the carved IS is subtracted for the whole search, so the carved IS
-is a stationary point even where the sphere misses neighbours, and a displacement changes
-the forces as in the bulk to first order (only the Hessian of the last few Å under the
-surface is off). Forces are exact within ``local_radius + frozen_shell −`` the exact shell,
-approximately right beyond, and the elastic field of the saddle relaxes out to
-``local_radius``: 20 Å active + 3.5 Å frozen (3 000 atoms) agrees with the full box to a
-median 0.016 eV, where 16 Å + the exact 12.5 Å shell (5 400 atoms, 2 800 of them in the
-interaction core) is 0.03 eV off. A 2.5 Å shell let surface atoms run away. Both modes
-are validated against full-box searches with the same directions in
-``benchmarks/bench_artn_local.py``.
+* **Flexible (the default,** ``local_force_offset``, :class:`ForceOffset`, :class:`Tether`):
+  every atom of a 20 Å sphere moves, with no frozen shell. Every active atom's force at
+  the carved IS is subtracted for the whole search, so the carved IS is a stationary
+  point even where the sphere misses neighbours, and a displacement changes the forces as
+  in the bulk to first order; only the Hessian of the last few Å under the surface is
+  off, softer by the missing neighbours, so springs (``local_tether``, 1.5 eV/Å²) tie the
+  atoms of the outer 3 Å to their IS positions. The elastic field of the saddle relaxes
+  out to ``local_radius``: the 20 Å sphere (1 870 atoms) agrees with the full box to a
+  median 0.009 eV. Without springs (or at ≤ 0.5 eV/Å²) surface atoms run away; a frozen
+  3 Å shell instead of springs costs 50 % more atoms for 0.016 eV.
+* **Exact** (``frozen_shell: null``, no offset): EAM is many-body, so the shell is
+  ``max(pair range, 2 × density range)`` of the potential file (:func:`eam_ranges`,
+  :func:`exact_shell`; 12 Å for Mendelev CuZr) plus a margin: the forces on the active
+  atoms and all energy differences are those of the bulk (tested to 1e-9), and the carved
+  IS is a minimum. Interactions among frozen atoms out of reach of every active atom's
+  density are excluded from the neighbour lists (``local_exclude``, :class:`LocalCluster`),
+  exact and about twice as fast. What remains is the physical approximation of a frozen
+  outer region close to the saddle (16 Å + 12.5 Å, 5 400 atoms: 0.04 eV off). The
+  optional second stage (``local_refine_radius``) pushes that boundary out at little
+  cost: the search runs on the small sphere, and each saddle it finds is embedded in a
+  larger carved sphere (mapped atom by atom) and converged again there
+  (:func:`igd.artn.refine_saddle`, a few tens of calls).
+
+Both are validated against full-box searches with the same directions in
+``benchmarks/bench_artn_local.py`` (README "ARTn on large samples").
 """
 
 from __future__ import annotations
@@ -126,6 +129,11 @@ class LammpsForces:
         lengths = np.array(boxhi) - self.origin
         self.cell = np.array([[lengths[0], 0, 0], [xy, lengths[1], 0], [xz, yz, lengths[2]]])
         self._inv_cell = np.linalg.inv(self.cell)
+        # fast paths (a carved cluster: orthogonal box, atoms far from its faces, LAMMPS'
+        # order = id order): skip the wrap / the id permutation when they change nothing
+        self._box = (self.origin, np.array(boxhi, dtype=float)) \
+            if xy == xz == yz == 0 else None
+        self._ids_in_order = np.arange(1, self.n_atoms + 1)
         self.timing = {"calls": 0, "lammps_s": 0.0, "call_s": 0.0}
         self._quiet = False
 
@@ -143,18 +151,29 @@ class LammpsForces:
         t0 = time.perf_counter()
         lmp = self.lmp
         nlocal = lmp.extract_setting("nlocal")
-        idx = np.asarray(lmp.numpy.extract_atom("id")[:nlocal]) - 1
+        ids = lmp.numpy.extract_atom("id")[:nlocal]
+        in_order = np.array_equal(ids, self._ids_in_order)
         x = lmp.numpy.extract_atom("x")
-        frac = (positions - self.origin) @ self._inv_cell
-        frac -= np.floor(frac)                      # wrap into the box (see module doc)
-        x[:nlocal] = (self.origin + frac @ self.cell)[idx]
+        positions = np.asarray(positions, dtype=float)
+        if self._box is not None and (positions.min(axis=0) >= self._box[0]).all() \
+                and (positions.max(axis=0) < self._box[1]).all():
+            wrapped = positions                     # inside the box already
+        else:
+            frac = (positions - self.origin) @ self._inv_cell
+            frac -= np.floor(frac)                  # wrap into the box (see module doc)
+            wrapped = self.origin + frac @ self.cell
+        x[:nlocal] = wrapped if in_order else wrapped[ids - 1]
         t1 = time.perf_counter()
         lmp.command("run 1 pre no post no")
         t2 = time.perf_counter()
         energy = float(lmp.get_thermo("pe"))
-        idx = np.asarray(lmp.numpy.extract_atom("id")[:nlocal]) - 1
-        forces = np.empty((self.n_atoms, 3))
-        forces[idx] = lmp.numpy.extract_atom("f")[:nlocal]
+        ids = lmp.numpy.extract_atom("id")[:nlocal]
+        f = lmp.numpy.extract_atom("f")[:nlocal]
+        if np.array_equal(ids, self._ids_in_order):
+            forces = np.array(f, dtype=float)
+        else:
+            forces = np.empty((self.n_atoms, 3))
+            forces[ids - 1] = f
         self.timing["calls"] += 1
         self.timing["lammps_s"] += t2 - t1
         self.timing["call_s"] += time.perf_counter() - t0
@@ -480,8 +499,9 @@ class ActiveSubset:
     def __init__(self, provider, x_full: np.ndarray, n_active: int | None = None, *,
                  rows: np.ndarray | None = None):
         self.provider, self.x_full = provider, np.array(x_full, dtype=float)
-        self.rows = np.arange(n_active) if rows is None else np.asarray(rows)
-        self.n_active = len(self.rows)
+        # rows 0 … n − 1 as a slice: no fancy-index copies in every force call
+        self.rows = slice(0, n_active) if rows is None else np.asarray(rows)
+        self.n_active = n_active if rows is None else len(self.rows)
 
     def _full(self, positions: np.ndarray) -> np.ndarray:
         x = self.x_full.copy()
@@ -536,11 +556,34 @@ class ForceOffset:
                 f - self.f0)
 
 
+class Tether:
+    """``provider`` plus springs ``k`` (eV/Å²) tying ``rows`` to their positions in ``x0``:
+    energy ``E + k/2 Σ |x_i − x0_i|²``, forces ``F − k (x − x0)`` on those rows. Zero at
+    ``x0``, so a stationary ``x0`` stays one."""
+
+    def __init__(self, provider, x0: np.ndarray, rows: np.ndarray, k: float):
+        self.provider, self.k = provider, float(k)
+        self.rows = np.asarray(rows)
+        self.x0 = np.array(x0, dtype=float)[self.rows]
+
+    def reset(self, positions: np.ndarray) -> None:
+        self.provider.reset(positions)
+
+    def __call__(self, positions: np.ndarray) -> tuple[float, np.ndarray]:
+        e, f = self.provider(positions)
+        u = np.asarray(positions)[self.rows] - self.x0
+        f = np.array(f, dtype=float)
+        f[self.rows] -= self.k * u
+        return float(e) + 0.5 * self.k * float(np.sum(u * u)), f
+
+
 class LocalRegion:
     """One carved cluster around a central atom and its LAMMPS provider on the active
     atoms (:class:`ActiveSubset`; with ``local_force_offset`` wrapped in
-    :class:`ForceOffset`), with the IS energy of the cluster. ``max_force`` is the largest
-    force on an active atom at the carved IS *before* any offset."""
+    :class:`ForceOffset`, with ``local_tether`` > 0 in :class:`Tether` on the active atoms
+    within ``local_tether_width`` of the surface, rows ``tethered``), with the IS energy of
+    the cluster. ``max_force`` is the largest force on an active atom at the carved IS
+    *before* any offset."""
 
     def __init__(self, frame, index: int, radius: float, shell: float,
                  core_extra: float | None, p: Mapping[str, Any], path: Path, *,
@@ -559,6 +602,11 @@ class LocalRegion:
         self.max_force = max_atom_force(f0)
         if p["local_force_offset"]:
             self.provider = ForceOffset(self.provider, self.x0, f0)
+        self.tethered = np.array([], dtype=int)
+        if p["local_tether"] > 0:
+            dist = np.linalg.norm(self.x0 - self.x0[0], axis=1)
+            self.tethered = np.flatnonzero(dist > radius - p["local_tether_width"])
+            self.provider = Tether(self.provider, self.x0, self.tethered, p["local_tether"])
 
     def rows_of(self, positions: np.ndarray) -> np.ndarray:
         """Active rows of this cluster at ``positions`` (IS positions of another cluster
