@@ -640,7 +640,8 @@ def search_atoms_local(data_file, atom_ids: Iterable[int], *, potential, params,
                        ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Searches on a sphere carved around each central atom: atoms within
     ``local_radius`` (Å) move, those in the next ``frozen_shell`` (Å; None = exact for
-    EAM, :func:`local_shell`) stay fixed, the rest of the sample is left out. One LAMMPS
+    EAM, :func:`local_shell`; 0 by default) stay fixed, the rest of the sample is left
+    out; :class:`LocalRegion` adds the force offset and the surface tether. One LAMMPS
     instance per atom. The carved IS energy is the reference (ΔQ = E_saddle − E_IS of the
     same cluster).
 
@@ -732,8 +733,9 @@ def run_artn(data_file: str | os.PathLike, atom_ids: Iterable[int], *,
 
     With ``params["local"]`` true, each search runs on a sphere carved around the central
     atom (:func:`search_atoms_local`: ``local_radius`` active + ``frozen_shell`` frozen,
-    Å; the default shell is exact for EAM) instead of the whole periodic box — for large
-    samples; accuracy and speed: ``benchmarks/bench_artn_local.py``.
+    Å; by default no frozen shell, the force offset and the surface tether) instead of
+    the whole periodic box — for large samples; accuracy and speed:
+    ``benchmarks/bench_artn_local.py``.
 
     Returns ``(events, barriers)``: one row per attempt (columns and units in
     :data:`EVENTS_UNITS`; ``barrier`` = E_saddle − E_IS in eV, NaN unless ``converged``)
