@@ -5,8 +5,10 @@ replica of the 500-atom glass closest to the paper's 19 652) is searched with th
 initial directions (same seeds: :func:`igd.artn_lammps.attempt_rng`, one attempt per
 event, central-atom perturbation) on the full periodic box and on carved spheres; each
 ``--radii`` entry is an active radius ``R`` (one stage) or ``R:R2`` (search on the
-``R`` sphere, every saddle refined on the ``R2`` sphere). Frozen shell: the exact EAM
-shell unless ``--params`` says otherwise. Prints, per entry:
+``R`` sphere, every saddle refined on the ``R2`` sphere). Boundary: the ARTn defaults
+(no frozen shell, force offset, surface tether) unless ``--params`` says otherwise, e.g.
+``'{"frozen_shell": null, "local_force_offset": false, "local_tether": 0}'`` for the
+exact shell. Prints, per entry:
 
 * median |ΔQ_local − ΔQ_full| over the events converged in both (the headline, target
   ≤ 0.02 eV), and the same over *matched* pairs only — those whose saddle displacement

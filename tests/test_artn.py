@@ -18,7 +18,7 @@ POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",
 ROOT = Path(__file__).resolve().parents[1]
 #: the local mode with the exact EAM shell and a frozen boundary (not the default
 #: flexible one)
-EXACT = {"frozen_shell": None, "local_force_offset": False}
+EXACT = {"frozen_shell": None, "local_force_offset": False, "local_tether": 0.0}
 
 
 # ---------------------------------------------------------------- analytic surfaces
@@ -407,6 +407,9 @@ def test_local_refinement(tiny_glass, tmp_path):
     with pytest.raises(ValueError, match="local_refine_radius 4.0 < local_radius"):
         search_atoms_local(big, [9], potential=POTENTIAL, seed=5, root=ROOT,
                            params={**base, "local_refine_radius": 4.0})
+    with pytest.raises(ValueError, match="local_tether_width 5.0 ≥ local_radius"):
+        search_atoms_local(big, [9], potential=POTENTIAL, seed=5, root=ROOT,
+                           params={**base, "local_tether": 1.0, "local_tether_width": 5.0})
     same, _, _ = search_atoms_local(big, [9], potential=POTENTIAL, seed=5, root=ROOT,
                                     params={**base, "local_refine_radius": 5.0})
     ok = same[same.status == "converged"]
@@ -466,6 +469,9 @@ def test_local_shell_resolves_auto_and_warns(caplog):
     from igd.artn_lammps import local_shell
     shell, core = local_shell(make_params({"local_margin": 0.5, **EXACT}), POTENTIAL, ROOT)
     assert shell == pytest.approx(2 * 5.99032 + 0.5) and core == pytest.approx(5.99032 + 0.5)
+    assert not caplog.records
+    local_shell(make_params({**EXACT, "local_tether": 1.5}), POTENTIAL, ROOT)
+    assert "set local_tether: 0" in caplog.text
     shell, core = local_shell(make_params({"frozen_shell": 8.0, "local_exclude": False,
                                            "local_force_offset": False}), POTENTIAL, ROOT)
     assert shell == 8.0 and core is None and "not those of the bulk" in caplog.text

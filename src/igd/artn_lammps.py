@@ -463,6 +463,10 @@ def local_shell(params: Mapping[str, Any], potential: Mapping[str, Any],
         ranges = eam_ranges(Path(root) / potential["file"], style)
     if shell is None:
         shell = exact_shell(*ranges) + margin
+        if params["local_tether"] > 0:
+            log.warning("local_tether %.3g eV/Å² with the exact shell (frozen_shell: null): "
+                        "springs act on the outer active atoms, whose forces are then not "
+                        "those of the bulk; set local_tether: 0", params["local_tether"])
     elif ranges is not None and shell < exact_shell(*ranges) and \
             not params["local_force_offset"]:
         log.warning("frozen_shell %.2f Å < %.2f Å (max(pair range, 2 × density range)): "
@@ -663,6 +667,9 @@ def search_atoms_local(data_file, atom_ids: Iterable[int], *, potential, params,
                          f"({half:.2f} Å; no self-images active)")
     if r_refine is not None and r_refine < r_search:
         raise ValueError(f"local_refine_radius {r_refine} < local_radius {r_search}")
+    if p["local_tether"] > 0 and p["local_tether_width"] >= r_search:
+        raise ValueError(f"local_tether_width {p['local_tether_width']} ≥ local_radius "
+                         f"{r_search}: the springs would hold the central atom too")
     shell, core_extra = local_shell(p, potential, root)
     atom_ids = [int(a) for a in atom_ids]
     rows: list[dict] = []
