@@ -314,19 +314,23 @@ def summarise(df: pd.DataFrame, ms_full_now: float,
     print(f"  force calls {df.calls_full.median():.0f} full vs {df.calls_local.median():.0f} "
           f"local search (medians), {ms_full:.1f} ms (full, cached) vs {ms_search:.2f} ms "
           f"per call (local search)")
+    def speed(ms_call: float) -> float:
+        """Full search (its force calls at ``ms_call``) over the local wall time."""
+        return ms_call * 1e-3 * df.calls_full.mean() / df.wall_local.mean()
+
     busy = df.wall_search.sum() + df.wall_refine.sum()
     print(f"  Python overhead of the local searches: {1 - df.lammps_s.sum() / busy:.1%} of "
           f"their wall time outside LAMMPS' run (target <= 20 %)")
     print(f"  speed per search on this replica: full-box force call {ms_full_now:.1f} ms "
           f"(median, timed between the local searches) x its calls, over the local wall "
           f"(set-up and refinement included): "
-          f"{ms_full_now * 1e-3 * df.calls_full.mean() / df.wall_local.mean():.1f}x; from "
+          f"{speed(ms_full_now):.1f}x; from "
           f"the cached full walls (another load): "
           f"{df.wall_full.mean() / df.wall_local.mean():.1f}x")
     if paper is not None:
         n, ms = paper
         print(f"  at the paper's {n} atoms (full-box call interpolated to {ms:.1f} ms): "
-              f"{ms * 1e-3 * df.calls_full.mean() / df.wall_local.mean():.1f}x per search "
+              f"{speed(ms):.1f}x per search "
               f"(target >= 10x)")
 
 

@@ -74,7 +74,7 @@ from .artn import (SearchResult, artn_search, make_params, max_atom_force,
                    refine_saddle)
 from .data import read_lammps_data
 from .lmp import load_structure, start_lammps
-from .neighbors import neighbor_pairs, perpendicular_widths
+from .neighbors import neighbor_pairs, perpendicular_widths, wrap
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,6 @@ class LammpsForces:
         self.origin = np.array(boxlo, dtype=float)
         lengths = np.array(boxhi) - self.origin
         self.cell = np.array([[lengths[0], 0, 0], [xy, lengths[1], 0], [xz, yz, lengths[2]]])
-        self._inv_cell = np.linalg.inv(self.cell)
         # fast paths (a carved cluster: orthogonal box, atoms far from its faces, LAMMPS'
         # order = id order): skip the wrap / the id permutation when they change nothing
         self._box = (self.origin, np.array(boxhi, dtype=float)) \
@@ -141,6 +140,12 @@ class LammpsForces:
         nlocal = self.lmp.extract_setting("nlocal")
         return np.array(self.lmp.numpy.extract_atom("id")[:nlocal], dtype=np.int64)
 
+    def _rows(self) -> np.ndarray | None:
+        """Row (id − 1) of every atom in LAMMPS' current local order; None if that order
+        is the id order (nothing to permute)."""
+        ids = self._ids()
+        return None if np.array_equal(ids, self._ids_in_order) else ids - 1
+
     def quiet(self) -> None:
         """Stop LAMMPS logging (a force call would write six log lines)."""
         if not self._quiet:
@@ -151,29 +156,26 @@ class LammpsForces:
         t0 = time.perf_counter()
         lmp = self.lmp
         nlocal = lmp.extract_setting("nlocal")
-        ids = lmp.numpy.extract_atom("id")[:nlocal]
-        in_order = np.array_equal(ids, self._ids_in_order)
-        x = lmp.numpy.extract_atom("x")
         positions = np.asarray(positions, dtype=float)
         if self._box is not None and (positions.min(axis=0) >= self._box[0]).all() \
                 and (positions.max(axis=0) < self._box[1]).all():
             wrapped = positions                     # inside the box already
         else:
-            frac = (positions - self.origin) @ self._inv_cell
-            frac -= np.floor(frac)                  # wrap into the box (see module doc)
-            wrapped = self.origin + frac @ self.cell
-        x[:nlocal] = wrapped if in_order else wrapped[ids - 1]
+            wrapped = wrap(positions, self.cell, self.origin)   # see module doc
+        rows = self._rows()
+        x = lmp.numpy.extract_atom("x")
+        x[:nlocal] = wrapped if rows is None else wrapped[rows]
         t1 = time.perf_counter()
         lmp.command("run 1 pre no post no")
         t2 = time.perf_counter()
         energy = float(lmp.get_thermo("pe"))
-        ids = lmp.numpy.extract_atom("id")[:nlocal]
+        rows = self._rows()                         # re-read: LAMMPS may have re-ordered
         f = lmp.numpy.extract_atom("f")[:nlocal]
-        if np.array_equal(ids, self._ids_in_order):
+        if rows is None:
             forces = np.array(f, dtype=float)
         else:
             forces = np.empty((self.n_atoms, 3))
-            forces[ids - 1] = f
+            forces[rows] = f
         self.timing["calls"] += 1
         self.timing["lammps_s"] += t2 - t1
         self.timing["call_s"] += time.perf_counter() - t0
