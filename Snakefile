@@ -30,12 +30,12 @@ rule all:
 # Log hygiene: count the warnings of every rule log and summarise them at the end of the
 # run (also written to results/logs/warnings.txt).
 onsuccess:
-    from igd.logs import summarise
+    from igd.common.logs import summarise
 
     print(summarise("results/logs"), end="")
 
 
 onerror:
-    from igd.logs import summarise
+    from igd.common.logs import summarise
 
     print(summarise("results/logs"), end="")

@@ -1,6 +1,6 @@
 """Cost of one AQS step (one energy minimisation + ΔD²min bookkeeping).
 
-Runs the production driver :func:`igd.shear.run_aqs` on the tiny glass (500 atoms) for a
+Runs the production driver :func:`igd.labels.aqs.run_aqs` on the tiny glass (500 atoms) for a
 few steps at the paper's Δγ and ftol, then one or two steps on the same glass replicated
 (3×3×3 → 13 500 atoms, LAMMPS ``replicate``), and extrapolates the paper's cost
 (19 652 atoms, γ_max/Δγ steps × 3 directions × 10 samples) assuming a per-step cost
@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from igd.lmp import replicate_data
+from igd.common.lammps import replicate_data
 
 ROOT = Path(__file__).resolve().parents[1]
 POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",
@@ -46,7 +46,7 @@ class _Grab(logging.Handler):
 
 
 def measure(data: Path, steps: int, args, grab: _Grab) -> dict:
-    from igd.shear import run_aqs  # noqa: PLC0415
+    from igd.labels.aqs import run_aqs  # noqa: PLC0415
 
     t0 = time.perf_counter()
     _, curve, _ = run_aqs(data, "xy", potential=POTENTIAL, root=ROOT,
@@ -82,8 +82,8 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
 
     grab = _Grab()
-    logging.getLogger("igd.shear").addHandler(grab)
-    logging.getLogger("igd.shear").setLevel(logging.INFO)
+    logging.getLogger("igd.labels.aqs").addHandler(grab)
+    logging.getLogger("igd.labels.aqs").setLevel(logging.INFO)
     logging.basicConfig(level=logging.WARNING)
 
     rows = [measure(args.data, args.steps, args, grab)]

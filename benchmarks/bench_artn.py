@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from igd.artn import make_params, max_atom_force
-from igd.artn_lammps import LammpsForces, search_atoms
-from igd.data import read_lammps_data
+from igd.artn.search import make_params, max_atom_force
+from igd.artn.driver import LammpsForces, search_atoms
+from igd.common.datafile import read_lammps_data
 
 ROOT = Path(__file__).resolve().parents[1]
 POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",

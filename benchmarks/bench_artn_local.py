@@ -2,7 +2,7 @@
 
 The tiny glass replicated ``--replicate`` times (default 4×3×3 → 18 000 atoms, the
 replica of the 500-atom glass closest to the paper's 19 652) is searched with the same
-initial directions (same seeds: :func:`igd.artn_lammps.attempt_rng`, one attempt per
+initial directions (same seeds: :func:`igd.artn.driver.attempt_rng`, one attempt per
 event, central-atom perturbation) on the full periodic box and on carved spheres; each
 ``--radii`` entry is an active radius ``R`` (one stage) or ``R:R2`` (search on the
 ``R`` sphere, every saddle refined on the ``R2`` sphere). Boundary: the ARTn defaults
@@ -49,11 +49,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from igd.artn import artn_search, make_params, refine_saddle
-from igd.artn_lammps import (LammpsForces, LocalRegion, attempt_rng, local_shell,
+from igd.artn.search import artn_search, make_params, refine_saddle
+from igd.artn.driver import (LammpsForces, LocalRegion, attempt_rng, local_shell,
                              perturbation)
-from igd.data import read_lammps_data
-from igd.lmp import replicate_data
+from igd.common.datafile import read_lammps_data
+from igd.common.lammps import replicate_data
 
 ROOT = Path(__file__).resolve().parents[1]
 POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",
@@ -166,7 +166,7 @@ class FullClock:
 def tight_full(big: str, frame, todo: dict, p: dict, cache: Path, tol: float,
                max_new: int = 1000) -> None:
     """The converged full-box saddles of ``todo`` converged further, in the full box, to
-    max force ``tol`` (:func:`igd.artn.refine_saddle`); cached as ``tight_{tol}_…``."""
+    max force ``tol`` (:func:`igd.artn.search.refine_saddle`); cached as ``tight_{tol}_…``."""
     todo = [(a, e) for a, evs in todo.items() for e in evs
             if not (cache / f"tight_{tol:g}_{a}_{e}.npz").exists()
             and str(np.load(cache / f"{a}_{e}.npz")["status"]) == "converged"][:max_new]

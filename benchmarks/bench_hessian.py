@@ -8,7 +8,7 @@ the peak RSS is that of the measured step alone):
 
 For each replication factor n the inherent structure is replicated n×n×n by LAMMPS
 (``replicate``, no re-minimisation: timings and memory only), then measured:
-``sparse_build`` (analytic EAM/FS Hessian, :func:`igd.vdos.sparse_dynamical_matrix`),
+``sparse_build`` (analytic EAM/FS Hessian, :func:`igd.hessian.vdos.sparse_dynamical_matrix`),
 and, where asked and affordable, ``dense_lammps`` (``dynamical_matrix``, 6N force calls)
 and ``dense_eigh``. Prints one TSV row per step: atoms, step, seconds, peak RSS (MB), nnz.
 """
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def replicate(data: Path, n: int, out: Path) -> None:
-    from igd.lmp import potential_commands, start_lammps
+    from igd.common.lammps import potential_commands, start_lammps
 
     lmp = start_lammps(None)
     lmp.command(f"read_data {data}")
@@ -45,7 +45,7 @@ def replicate(data: Path, n: int, out: Path) -> None:
 
 def random_glass(n_atoms: int, density: float, seed: int, out: Path) -> None:
     """A 50/50 random packing (min distance 2 Å), NOT minimised: for cost scaling only."""
-    from igd.lmp import potential_commands, start_lammps
+    from igd.common.lammps import potential_commands, start_lammps
 
     side = (n_atoms / density) ** (1 / 3)
     lmp = start_lammps(None)
@@ -65,7 +65,7 @@ def random_glass(n_atoms: int, density: float, seed: int, out: Path) -> None:
 def measure(step: str, data: str) -> dict:
     import numpy as np
 
-    from igd import vdos
+    from igd.hessian import vdos
 
     t0 = time.perf_counter()
     out: dict = {"step": step}

@@ -17,7 +17,7 @@ random vector (``--perturb`` Å rms per component) and re-minimises: the copies 
 longer identical, so the replica has no artificial mode degeneracies.
 ``run dense``: analytic sparse D → dense ``eigh`` (equal to the LAMMPS
 ``dynamical_matrix`` route up to its finite-difference error, without its 6N force calls).
-``run sparse``: :func:`igd.vdos.hessian_vdos_sparse` with the default config settings.
+``run sparse``: :func:`igd.hessian.vdos.hessian_vdos_sparse` with the default config settings.
 ``run kpm_block`` (large samples, where the full KPM exceeds a 5-min slot on a loaded
 machine): Hessian + colouring + spectral bounds + one block of 16 probes; the KPM cost is
 linear in the number of probes and is extrapolated to all of them.
@@ -67,7 +67,7 @@ def hessian_params() -> dict:
 
 
 def prepare(data: Path, n: list[int], out: Path, perturb: float, seed: int) -> None:
-    from igd.lmp import potential_commands, start_lammps
+    from igd.common.lammps import potential_commands, start_lammps
 
     lmp = start_lammps(None)
     lmp.command(f"read_data {data}")
@@ -84,7 +84,7 @@ def prepare(data: Path, n: list[int], out: Path, perturb: float, seed: int) -> N
 
 
 def run(route: str, data: str, out: str, realisations: int | None = None) -> dict:
-    from igd import vdos
+    from igd.hessian import vdos
 
     h = hessian_params()
     if realisations:

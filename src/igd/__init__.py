@@ -1,7 +1,7 @@
 """igd: the integrated glassy defect (IGD) of Cu50Zr50 metallic glass.
 
 The science of the workflow as plain functions: glass preparation and analyses driven
-through LAMMPS (``igd.lmp`` is the one place that starts it), descriptors computed from
+through LAMMPS (``igd.common.lammps`` is the one place that starts it), descriptors computed from
 positions and a periodic box, and the learning of the IGD. Snakemake glue lives in
 ``workflow/``; nothing here imports Snakemake.
 

@@ -12,7 +12,7 @@ laptop (``mpiexec`` of the ``mpich`` wheel) and a cluster (``srun``) run the sam
 Every rank executes the driver (LAMMPS distributes the atoms; per-atom arrays are gathered
 on every rank); only rank 0 logs (LAMMPS writes its own log from rank 0 too) and writes
 the outputs. ``lammps.library`` / ``package`` / ``cmdargs`` of the params select the LAMMPS
-build (:func:`igd.lmp.configure`).
+build (:func:`igd.common.lammps.configure`).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-from . import lmp as lmpmod
-from .io import read_metadata, write_table
-from .logs import setup
+from igd.common import lammps as lmpmod
+from igd.common.io import read_metadata, write_table
+from igd.common.logs import setup
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +62,12 @@ def _scratch(rank: int) -> Iterator[Path | None]:
 
 def stage_glass(p: Mapping[str, Any], inp: Mapping[str, str], out: Mapping[str, str],
                 log_file: str | None, threads: int, rank: int) -> None:
-    """Melt-quench one sample (:func:`igd.glass.make_glass`).
+    """Melt-quench one sample (:func:`igd.glass.quench.make_glass`).
 
     params: ``system, glass, potential, lammps, seed, sample``; outputs ``data, atoms,
     thermo``.
     """
-    from .glass import ATOM_UNITS, THERMO_UNITS, make_glass  # noqa: PLC0415
+    from igd.glass.quench import ATOM_UNITS, THERMO_UNITS, make_glass  # noqa: PLC0415
 
     with _scratch(rank) as scratch:
         # ranks > 0 get a private data path: the driver derives its fix-print thermo file
@@ -92,12 +92,12 @@ def stage_glass(p: Mapping[str, Any], inp: Mapping[str, str], out: Mapping[str, 
 
 def stage_aqs(p: Mapping[str, Any], inp: Mapping[str, str], out: Mapping[str, str],
               log_file: str | None, threads: int, rank: int) -> None:
-    """AQS shear of one sample in one direction (:func:`igd.shear.run_aqs`).
+    """AQS shear of one sample in one direction (:func:`igd.labels.aqs.run_aqs`).
 
     params: ``shear`` (without ``threshold``), ``potential, lammps, sample, direction``;
     inputs ``data, rdf``; outputs ``atoms, curve, trace``.
     """
-    from .shear import CURVE_UNITS, PER_ATOM_UNITS, TRACE_UNITS, run_aqs  # noqa: PLC0415
+    from igd.labels.aqs import CURVE_UNITS, PER_ATOM_UNITS, TRACE_UNITS, run_aqs  # noqa: PLC0415
 
     sh = p["shear"]
     cutoff = sh["d2min_cutoff"] or read_metadata(inp["rdf"])["first_minimum"]
@@ -122,11 +122,11 @@ def stage_aqs(p: Mapping[str, Any], inp: Mapping[str, str], out: Mapping[str, st
 
 def stage_vmsd(p: Mapping[str, Any], inp: Mapping[str, str], out: Mapping[str, str],
                log_file: str | None, threads: int, rank: int) -> None:
-    """Vibrational MSD of one sample at one temperature (:func:`igd.vmsd.run_vmsd`).
+    """Vibrational MSD of one sample at one temperature (:func:`igd.vmsd.md.run_vmsd`).
 
     params: ``vmsd, potential, lammps, seed, sample, T``; input ``data``; output ``table``.
     """
-    from .vmsd import UNITS, run_vmsd  # noqa: PLC0415
+    from igd.vmsd.md import UNITS, run_vmsd  # noqa: PLC0415
 
     v = p["vmsd"]
     temperature = float(p["T"])
@@ -149,7 +149,7 @@ def stage_vmsd(p: Mapping[str, Any], inp: Mapping[str, str], out: Mapping[str, s
 
 def stage_hessian(p: Mapping[str, Any], inp: Mapping[str, str], out: Mapping[str, str],
                   log_file: str | None, threads: int, rank: int) -> None:
-    """Hessian, VDOS and per-atom I_BP of one IS (:func:`igd.vdos.boson_peak_stage`: dense
+    """Hessian, VDOS and per-atom I_BP of one IS (:func:`igd.hessian.vdos.boson_peak_stage`: dense
     up to ``hessian.max_dense_atoms``, sparse KPM above).
 
     params: ``hessian, n_atoms, potential, lammps, sample``; input ``data``; outputs
@@ -157,7 +157,7 @@ def stage_hessian(p: Mapping[str, Any], inp: Mapping[str, str], out: Mapping[str
     all ranks; LAMMPS writes the matrix from rank 0, and only rank 0 reads and
     diagonalises it. The sparse route runs on rank 0 alone.
     """
-    from . import vdos  # noqa: PLC0415
+    from igd.hessian import vdos  # noqa: PLC0415
 
     h = p["hessian"]
     if rank and p["n_atoms"] > h["max_dense_atoms"]:
@@ -190,12 +190,12 @@ def stage_hessian(p: Mapping[str, Any], inp: Mapping[str, str], out: Mapping[str
 
 def stage_dynamics(p: Mapping[str, Any], inp: Mapping[str, str], out: Mapping[str, str],
                    log_file: str | None, threads: int, rank: int) -> None:
-    """NPT run of one IS at the dynamics temperature (:func:`igd.dynamics.run_dynamics`).
+    """NPT run of one IS at the dynamics temperature (:func:`igd.dynamics.md.run_dynamics`).
 
     params: ``dynamics, potential, lammps, seed, sample``; input ``data``; outputs
     ``atoms, times``.
     """
-    from .dynamics import log_time_grid, run_dynamics  # noqa: PLC0415
+    from igd.dynamics.md import log_time_grid, run_dynamics  # noqa: PLC0415
 
     d = p["dynamics"]
     times = log_time_grid(d["t_min"], d["t_max"], d["points_per_decade"], d["timestep"])

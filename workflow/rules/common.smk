@@ -1,9 +1,9 @@
 # Config validation (schema + relations between keys), sample names, seeds, resources.
 import json
 
-from igd import config as igdconfig
-from igd import cost as igdcost
-from igd.lmp import LammpsSetupError, check_potential
+from igd.common import config as igdconfig
+from igd.common import cost as igdcost
+from igd.common.lammps import LammpsSetupError, check_potential
 
 
 # Schema (types, ranges, unknown keys; snakemake.utils.validate fills the defaults) and
@@ -81,7 +81,7 @@ def learn_runtime(wildcards, attempt):
 def artn_runtime(attempt):
     """Minutes of one ARTn chunk: ~350 force calls per search at ~14 µs per atom per force
     call (7 ms on 500 atoms) — atoms of the box, or of the carved sphere in the local
-    mode (igd.cost.local_call_atoms) —, retries included by a 3x margin."""
+    mode (igd.common.cost.local_call_atoms) —, retries included by a 3x margin."""
     art = config["artn"]
     search = art["search"]
     atoms = config["system"]["n_atoms"]

@@ -1,7 +1,7 @@
 # Stage 1 (PROTOCOL §1): melt-quench each sample to its inherent structure; g(r).
 
 from igd.cli import params_json
-from igd.glass import phase_steps
+from igd.glass.quench import phase_steps
 
 
 rule glass:

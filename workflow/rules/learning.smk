@@ -1,8 +1,8 @@
 # Stage 6 (PROTOCOL §6, §9): feature tables, the IGD SVM and its ablations, the analyses
 # of the IGD field, and paper Figs. 4, 8–13.
 
-from igd.config import grid
-from igd.learning import DEFAULT_MODELS
+from igd.common.config import grid
+from igd.learning.svm import DEFAULT_MODELS
 
 LEARNING = config["learning"]
 MODELS = list(DEFAULT_MODELS)

@@ -13,12 +13,12 @@ import logging
 import numpy as np
 import pandas as pd
 
-from igd.analysis import (binned_by_rank, combine_correlations, correlation_lengths,
+from igd.analysis.correlation import (binned_by_rank, combine_correlations, correlation_lengths,
                           fit_correlation_length, fraction_in_bins, partial_rdf)
-from igd.config import grid
-from igd.io import read_metadata, read_table, write_json, write_table
-from igd.logs import setup
-from igd.provenance import inherited_provenance
+from igd.common.config import grid
+from igd.common.io import read_metadata, read_table, write_json, write_table
+from igd.common.logs import setup
+from igd.common.provenance import inherited_provenance
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

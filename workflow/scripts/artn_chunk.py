@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from igd.artn_lammps import EVENTS_UNITS, barriers_units, run_artn
-from igd.config import sample_index
-from igd.io import write_table
-from igd.lmp import configure, provenance
-from igd.logs import setup
+from igd.artn.driver import EVENTS_UNITS, barriers_units, run_artn
+from igd.common.config import sample_index
+from igd.common.io import write_table
+from igd.common.lammps import configure, provenance
+from igd.common.logs import setup
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

@@ -5,10 +5,10 @@ import logging
 import numpy as np
 import pandas as pd
 
-from igd.artn_lammps import EVENTS_UNITS, barriers_units
-from igd.io import read_metadata, read_table, write_table
-from igd.logs import setup
-from igd.provenance import inherited_provenance
+from igd.artn.driver import EVENTS_UNITS, barriers_units
+from igd.common.io import read_metadata, read_table, write_table
+from igd.common.logs import setup
+from igd.common.provenance import inherited_provenance
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

@@ -1,12 +1,12 @@
 """Rules descriptors_local and structural_flexibility: the companion-paper descriptors
 (PROTOCOL §10) of one sample, then SF over all samples (trained on the IGD training set)."""
 
-from igd.config import grid
-from igd.descriptors import add_structural_flexibility, local_descriptors
-from igd.dynamics import displacements_from_table
-from igd.io import read_metadata, read_table, write_json, write_table
-from igd.logs import setup
-from igd.provenance import inherited_provenance
+from igd.common.config import grid
+from igd.descriptors.local import add_structural_flexibility, local_descriptors
+from igd.dynamics.md import displacements_from_table
+from igd.common.io import read_metadata, read_table, write_json, write_table
+from igd.common.logs import setup
+from igd.common.provenance import inherited_provenance
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

@@ -2,10 +2,10 @@
 
 import logging
 
-from igd.io import write_table
-from igd.learning import assemble_features_from_files, feature_units
-from igd.logs import setup
-from igd.provenance import inherited_provenance
+from igd.common.io import write_table
+from igd.learning.svm import assemble_features_from_files, feature_units
+from igd.common.logs import setup
+from igd.common.provenance import inherited_provenance
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

@@ -1,8 +1,8 @@
 """Rule fig01_rdf: paper Fig. 1 from every sample's g(r)."""
 
-from igd.figures import fig01_rdf
-from igd.io import read_table
-from igd.logs import setup
+from igd.common.plotting import fig01_rdf
+from igd.common.io import read_table
+from igd.common.logs import setup
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

@@ -1,8 +1,8 @@
 """Rule fig02: ARTn barrier distributions, slab map, two spectra."""
 
-from igd.figures import fig02_barriers
-from igd.io import read_table
-from igd.logs import setup
+from igd.common.plotting import fig02_barriers
+from igd.common.io import read_table
+from igd.common.logs import setup
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

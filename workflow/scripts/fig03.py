@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from igd.figures import fig03_dd2min, fig03_stress_strain
-from igd.io import read_table
-from igd.logs import setup
+from igd.common.plotting import fig03_dd2min, fig03_stress_strain
+from igd.common.io import read_table
+from igd.common.logs import setup
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from igd.data import read_lammps_data
-from igd.figures_vibrations import debye_level_sound, fig05_vdos
-from igd.io import read_table
-from igd.logs import setup
+from igd.common.datafile import read_lammps_data
+from igd.hessian.figures import debye_level_sound, fig05_vdos
+from igd.common.io import read_table
+from igd.common.logs import setup
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

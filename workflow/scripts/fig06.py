@@ -3,10 +3,10 @@ pooled over samples (Fig. 6)."""
 
 import numpy as np
 
-from igd.dynamics import displacements_from_table, group_dynamics
-from igd.figures_vibrations import fig06_dynamics
-from igd.io import read_metadata, read_table
-from igd.logs import setup
+from igd.dynamics.md import displacements_from_table, group_dynamics
+from igd.hessian.figures import fig06_dynamics
+from igd.common.io import read_metadata, read_table
+from igd.common.logs import setup
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from igd.figures_learning import fig14_transferability
-from igd.io import read_metadata, read_table, write_table
-from igd.logs import setup
-from igd.provenance import inherited_provenance
-from igd.transferability import pooled_atoms, transferability
+from igd.analysis.figures import fig14_transferability
+from igd.common.io import read_metadata, read_table, write_table
+from igd.common.logs import setup
+from igd.common.provenance import inherited_provenance
+from igd.analysis.transferability import pooled_atoms, transferability
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

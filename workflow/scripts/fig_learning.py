@@ -1,10 +1,10 @@
-"""Rules fig04, fig08–fig13: the learning figures (igd.figures_learning), by rule name."""
+"""Rules fig04, fig08–fig13: the learning figures (igd.analysis.figures), by rule name."""
 
 import json
 
-from igd import figures_learning as fl
-from igd.io import read_table
-from igd.logs import setup
+from igd.analysis.correlation import figures as fl
+from igd.common.io import read_table
+from igd.common.logs import setup
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

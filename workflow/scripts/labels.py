@@ -1,9 +1,9 @@
 """Rule labels: max ΔD²min over the shear directions → rearranged (bool)."""
 
-from igd.io import read_table, write_table
-from igd.logs import setup
-from igd.provenance import inherited_provenance
-from igd.shear import LABEL_UNITS, make_labels
+from igd.common.io import read_table, write_table
+from igd.common.logs import setup
+from igd.common.provenance import inherited_provenance
+from igd.labels.aqs import LABEL_UNITS, make_labels
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

@@ -7,12 +7,12 @@ import logging
 import numpy as np
 import pandas as pd
 
-from igd.io import read_metadata, read_table, write_table
-from igd.leaderboard import (build_leaderboard, fig_entropy, fig_leaderboard,
+from igd.common.io import read_metadata, read_table, write_table
+from igd.descriptors.leaderboard import (build_leaderboard, fig_entropy, fig_leaderboard,
                              leaderboard_markdown)
-from igd.learning import vmsd_column
-from igd.logs import setup
-from igd.provenance import inherited_provenance
+from igd.learning.svm import vmsd_column
+from igd.common.logs import setup
+from igd.common.provenance import inherited_provenance
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])
@@ -108,7 +108,7 @@ else:
             "ξ from C(r) ∝ exp(−r/ξ) pooled over those samples. Sign: each descriptor is "
             "multiplied by `sign` so that larger = more defect-like (good descriptors: "
             "AUC > 0.5, r/ρ with ΔQ < 0, with I_BP > 0).")
-    from igd.io import atomic_path
+    from igd.common.io import atomic_path
 
     with atomic_path(sm.output.markdown) as tmp:
         tmp.write_text(leaderboard_markdown(board, note=note))

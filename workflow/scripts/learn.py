@@ -1,9 +1,9 @@
 """Rule learn: the IGD SVM and its single-family ablations (PROTOCOL §6)."""
 
-from igd.io import read_table, write_json, write_table
-from igd.learning import CV_UNITS, DEFAULT_MODELS, run_learning, save_pipeline
-from igd.logs import setup
-from igd.provenance import inherited_provenance
+from igd.common.io import read_table, write_json, write_table
+from igd.learning.svm import CV_UNITS, DEFAULT_MODELS, run_learning, save_pipeline
+from igd.common.logs import setup
+from igd.common.provenance import inherited_provenance
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

@@ -4,9 +4,9 @@ import logging
 
 import numpy as np
 
-from igd.io import read_metadata, read_table
-from igd.logs import setup
-from igd.snapshots import atom_properties, write_lammps_dump
+from igd.common.io import read_metadata, read_table
+from igd.common.logs import setup
+from igd.analysis.snapshots import atom_properties, write_lammps_dump
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from igd.io import read_metadata, read_table, write_table
-from igd.logs import setup
-from igd.provenance import inherited_provenance
-from igd.rdf import first_peak_and_minimum, rdf, rdf_units
+from igd.common.io import read_metadata, read_table, write_table
+from igd.common.logs import setup
+from igd.common.provenance import inherited_provenance
+from igd.glass.rdf import first_peak_and_minimum, rdf, rdf_units
 
 sm = snakemake  # noqa: F821
 log = setup(sm.log[0])

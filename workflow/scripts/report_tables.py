@@ -2,9 +2,9 @@
 
 import json
 
-from igd.figures_learning import html_table, metrics_frame
-from igd.io import atomic_path, read_table
-from igd.logs import setup
+from igd.analysis.figures import html_table, metrics_frame
+from igd.common.io import atomic_path, read_table
+from igd.common.logs import setup
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from igd import snapshots
-from igd.io import read_metadata, read_table
-from igd.logs import setup
+from igd.analysis.correlation import snapshots
+from igd.common.io import read_metadata, read_table
+from igd.common.logs import setup
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

@@ -1,9 +1,9 @@
 """Rule structure: radial Gaussians G and excess entropies S2 of one inherent structure."""
 
-from igd.config import grid
-from igd.io import write_table
-from igd.logs import setup
-from igd.structure import structure_table
+from igd.common.config import grid
+from igd.common.io import write_table
+from igd.common.logs import setup
+from igd.structure.features import structure_table
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

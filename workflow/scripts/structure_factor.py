@@ -1,8 +1,8 @@
 """Rule structure_factor: S(q) and its Ashcroft–Langreth partials of one IS (Fig. 6a)."""
 
-from igd.dynamics import is_structure_factor
-from igd.io import write_table
-from igd.logs import setup
+from igd.dynamics.md import is_structure_factor
+from igd.common.io import write_table
+from igd.common.logs import setup
 
 sm = snakemake  # noqa: F821
 setup(sm.log[0])

@@ -1,0 +1,1 @@
+"""igd.analysis.correlation."""

@@ -1,0 +1,1 @@
+"""igd.structure.features."""

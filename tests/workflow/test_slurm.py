@@ -1,0 +1,183 @@
+"""The cluster path on a real SLURM: `snakemake --profile slurm` on a single-node cluster.
+
+`.ci/slurm/start.sh` starts munge + slurmctld + slurmd (Debian 12 packages slurm-wlm and
+munge, no systemd; `.ci/run` installs them) and `.ci/slurm/stop.sh` stops them by PID in a
+finalizer. The smoke workflow runs in a temporary copy through the repository's own
+`slurm/` profile (plus the two settings a cluster without slurmdbd needs: squeue for the
+status, a short first status check), its Parquet outputs must equal the local smoke run's,
+and a rule that fails must be reported, retried with a longer time limit and leave no
+output behind. Skipped without root or without SLURM. Every call has a timeout (a plugin
+that waits on a job SLURM forgot would otherwise hang).
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+import shutil
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, copy_workflow, run_snakemake
+
+pytestmark = [pytest.mark.workflow, pytest.mark.lammps]
+
+CI = ROOT / ".ci" / "slurm"
+MARK = "# written by .ci/slurm/start.sh for the tests; not a production configuration"
+# What a cluster without accounting (no slurmdbd, sacct fails) needs on top of the profile;
+# slurm.conf has MinJobAge=300 ≥ 3 × 5 s, so the plugin keeps using squeue.
+NO_SLURMDBD = ["--slurm-status-command", "squeue",
+               "--slurm-init-seconds-before-status-checks", "5"]
+SMOKE_TIMEOUT = 2400      # s; 25.5 min measured on 2 cores shared with other work (load 6-10)
+SUBMITTED = re.compile(r"submitted with SLURM jobid (\d+)")
+SLURM_LOG = re.compile(r"submitted with SLURM jobid \d+ \(log: (\S+)\)")
+
+
+def smoke_vmsd_temperatures(config: dict) -> list[float]:
+    from igd.common.config import grid
+
+    return grid(config["vmsd"]["temperatures"])
+
+
+def _skip_reason() -> str | None:
+    if not (Path("/usr/sbin/slurmctld").exists() and shutil.which("sbatch")):
+        return "SLURM is not installed (Debian 12: apt-get install slurm-wlm munge)"
+    if not Path("/usr/sbin/munged").exists():
+        return "munge is not installed (Debian 12: apt-get install munge)"
+    if os.geteuid() != 0:
+        return "starting munged/slurmctld/slurmd needs root"
+    conf = Path("/etc/slurm/slurm.conf")
+    if conf.exists() and conf.read_text().splitlines()[:1] != [MARK]:
+        return "this machine has its own /etc/slurm/slurm.conf; not touching its SLURM"
+    if subprocess.run(["pgrep", "-x", "slurmctld"], capture_output=True).returncode == 0:
+        return "a slurmctld is already running on this machine"
+    return None
+
+
+@pytest.fixture(scope="module")
+def slurm_cluster(tmp_path_factory):
+    """A running single-node SLURM; its state directory (logs under log/)."""
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    state = tmp_path_factory.mktemp("slurm")
+    env = dict(os.environ, SLURM_NICE="10")
+    t0 = time.monotonic()
+    try:
+        start = subprocess.run(["bash", str(CI / "start.sh"), str(state)], env=env,
+                               capture_output=True, text=True, timeout=120)
+        if start.returncode != 0:
+            pytest.fail(f"SLURM did not start:\n{start.stdout}\n{start.stderr}")
+        print(f"SLURM started in {time.monotonic() - t0:.1f} s")
+        yield state
+    finally:
+        subprocess.run(["bash", str(CI / "stop.sh"), str(state)], capture_output=True,
+                       timeout=120)
+
+
+def _slurm_run(workdir: Path, *args: str, timeout: float,
+               check: bool = True) -> subprocess.CompletedProcess:
+    """`snakemake --profile slurm …` in ``workdir`` (the profile copied next to it)."""
+    if not (workdir / "slurm").exists():
+        shutil.copytree(ROOT / "slurm", workdir / "slurm")
+    return run_snakemake(workdir, "--profile", "slurm", *NO_SLURMDBD, *args,
+                         timeout=timeout, check=check)
+
+
+def _submitted(proc: subprocess.CompletedProcess) -> list[int]:
+    return [int(j) for j in SUBMITTED.findall(proc.stdout + proc.stderr)]
+
+
+def _ctld_log(state: Path) -> str:
+    return (state / "log" / "slurmctld.log").read_text(errors="replace")
+
+
+def _compare_parquet(a: Path, b: Path) -> bool:
+    """Data and metadata equal (pandas .equals, assert); whether the bytes are identical."""
+    from igd.common.io import read_metadata
+
+    da, db = pd.read_parquet(a), pd.read_parquet(b)
+    assert da.equals(db), f"{a.name}: data differ from the local run's"
+    assert read_metadata(a) == read_metadata(b), f"{a.name}: metadata differ"
+    return filecmp.cmp(a, b, shallow=False)
+
+
+def test_smoke_workflow_through_slurm(slurm_cluster, smoke_run, tmp_path, smoke_config):
+    """The smoke workflow through sbatch: every job a SLURM job, outputs = the local run's."""
+    work = copy_workflow(tmp_path / "wf")
+    # through the IGD (every LAMMPS stage but the Hessian and the 700 K run, the ARTn group,
+    # learning) plus the Hessian and 700 K run of one sample: every kind of job, not the
+    # ~30 small figure and analysis jobs (those run in the local smoke run)
+    targets = ["results/learning/igd.parquet", "results/s0/hessian/atoms.parquet",
+               "results/s0/dynamics/atoms.parquet"]
+    t0 = time.monotonic()
+    proc = _slurm_run(work, "--configfile", "config/smoke.yaml", "--cores", "2", *targets,
+                      timeout=SMOKE_TIMEOUT)
+    elapsed = time.monotonic() - t0
+    print(f"smoke workflow through SLURM: {elapsed:.0f} s")
+
+    # every job went through sbatch: job ids in the log, known to slurmctld
+    ids = _submitted(proc)
+    assert len(ids) >= 10, proc.stderr[-3000:]
+    log = _ctld_log(slurm_cluster)
+    for j in ids:
+        assert re.search(rf"JobId={j}\b", log), f"slurmctld never saw job {j}"
+    # the profile's group: the smoke run's ARTn chunks (fewer than group-components) are
+    # one SLURM job, not one per chunk; the MPI rules are submitted one by one
+    logs = SLURM_LOG.findall(proc.stdout + proc.stderr)
+    assert any("/group_artn" in path for path in logs), logs
+    assert not any("/rule_artn_chunk/" in path for path in logs), logs
+    n_vmsd = smoke_config["n_samples"] * len(smoke_vmsd_temperatures(smoke_config))
+    assert sum("/rule_vmsd/" in path for path in logs) == n_vmsd, logs
+
+    # the outputs equal the local run's
+    files = ["results/learning/igd.parquet", "results/s0/hessian/atoms.parquet",
+             "results/s0/hessian/vdos.parquet", "results/s0/dynamics/atoms.parquet"]
+    for s in [f"s{k}" for k in range(smoke_config["n_samples"])]:
+        files += [f"results/{s}/glass/atoms.parquet", f"results/{s}/labels.parquet",
+                  f"results/{s}/features.parquet"]
+    identical = {f: _compare_parquet(work / f, smoke_run / f) for f in files}
+    # byte-identical too (seen here: no timestamps or host names in the tables)
+    assert all(identical.values()), identical
+
+
+def test_failing_rule_is_reported_and_retried(slurm_cluster, tmp_path):
+    """A rule that fails in its SLURM job: resubmitted with runtime × attempt, reported as
+    FAILED, snakemake exits non-zero, and the partial output is removed."""
+    work = tmp_path / "fail"
+    work.mkdir()
+    (work / "Snakefile").write_text(textwrap.dedent("""\
+        rule all:
+            input:
+                "out/broken.txt",
+
+        rule broken:
+            output:
+                "out/broken.txt",
+            resources:
+                mem_mb=100,
+                runtime=lambda wc, attempt: 2 * attempt,
+            shell:
+                "echo partial > {output}; echo 'broken on purpose' >&2; exit 3"
+        """))
+    proc = _slurm_run(work, "--retries", "1", "--cores", "1", timeout=300, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out[-3000:]
+    assert "Error in rule broken" in out, out[-3000:]
+    assert "FAILED" in out, out[-3000:]
+    assert not (work / "out" / "broken.txt").exists()
+    ids = _submitted(proc)
+    assert len(ids) == 2, out[-3000:]                 # the job and its one retry
+    # the retry asked SLURM for twice the time (scontrol keeps jobs for MinJobAge=300 s)
+    limits = []
+    for j in ids:
+        show = subprocess.run(["scontrol", "show", "job", str(j)], capture_output=True,
+                              text=True, timeout=30).stdout
+        limits.append(re.search(r"TimeLimit=(\S+)", show).group(1))
+    assert limits == ["00:02:00", "00:04:00"], limits
