@@ -448,7 +448,7 @@ def _write_setfl(path, pair_style, rho_cut, phi_cut, n_el=2):
 
 @pytest.mark.parametrize("pair_style", ["eam/fs", "eam/alloy"])
 def test_eam_ranges_of_synthetic_setfl(tmp_path, pair_style):
-    from igd.artn.driver import eam_ranges
+    from igd.common.eam import eam_ranges
     f = _write_setfl(tmp_path / "x.eam", pair_style, rho_cut=4.2, phi_cut=6.5)
     pair, dens = eam_ranges(f, pair_style)
     # last non-zero grid point strictly inside the cut: 4.19 and 6.49 Å
@@ -458,7 +458,8 @@ def test_eam_ranges_of_synthetic_setfl(tmp_path, pair_style):
 
 
 def test_exact_shell_of_mendelev_cuzr():
-    from igd.artn.driver import eam_ranges, exact_shell
+    from igd.artn.driver import exact_shell
+    from igd.common.eam import eam_ranges
     pair, dens = eam_ranges(ROOT / POTENTIAL["file"], "eam/fs")
     assert pair == pytest.approx(7.6, abs=0.01) and dens == pytest.approx(5.99, abs=0.01)
     assert exact_shell(pair, dens) == pytest.approx(2 * dens)    # 12 Å, not one cutoff

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from igd.cli import mpi_rank, params_json
+from igd.cli_old import mpi_rank, params_json
 from igd.common.datafile import read_lammps_data
 from igd.common.io import read_metadata, read_table
 

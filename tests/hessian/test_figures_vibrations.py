@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from igd.dynamics import figures as fd
 from igd.hessian import figures as fv
 
 from conftest import PNG, assert_png  # noqa: F401
@@ -87,10 +88,10 @@ def dynamics_tables():
 def test_fig06_dynamics(tmp_path):
     sq, curves, summary = dynamics_tables()
     out = tmp_path / "fig06.png"
-    fv.fig06_dynamics(sq, curves, summary, q=2.7, temperature=700.0, path=out)
+    fd.fig06_dynamics(sq, curves, summary, q=2.7, temperature=700.0, path=out)
     assert_png(out, min_width=800)
     # F_s never reaching 1/e (NaN τ_α), a single group and an empty summary draw too
     one = curves[curves["group"] == "all"]
-    fv.fig06_dynamics(sq, one, summary.iloc[:0], q=2.7, temperature=700.0,
+    fd.fig06_dynamics(sq, one, summary.iloc[:0], q=2.7, temperature=700.0,
                       path=tmp_path / "fig06b.png")
     assert_png(tmp_path / "fig06b.png", min_width=800)

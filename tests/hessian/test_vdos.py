@@ -9,6 +9,7 @@ import pytest
 
 from igd.hessian import vdos
 from igd.common.datafile import read_lammps_data
+from igd.common.eam import EamFS
 
 POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",
              "sha256": "a512753c2b80a63a7e15d7422f471268888eda650fc12df81fb2275680737781",
@@ -173,7 +174,7 @@ def test_eam_energy_matches_lammps(tiny_glass):
     pe = lmp.get_thermo("pe")
     lmp.close()
     frame = read_lammps_data(tiny_glass)
-    eam = vdos.EamFS.read(ROOT / POTENTIAL["file"])
+    eam = EamFS.read(ROOT / POTENTIAL["file"])
     _h, energy = vdos.eam_hessian(frame.positions, frame.cell, frame.types, eam, ["Cu", "Zr"],
                                   origin=frame.origin)
     assert energy == pytest.approx(pe, abs=1e-8)

@@ -1,8 +1,11 @@
 # Config validation (schema + relations between keys), sample names, seeds, resources.
 import json
+import shlex
+import sys
 
 from igd.common import config as igdconfig
 from igd.common import cost as igdcost
+from igd.common.job import document as task_document
 from igd.common.lammps import LammpsSetupError, check_potential
 
 
@@ -31,13 +34,45 @@ wildcard_constraints:
     T=r"\d+(\.\d+)?",
 
 
-# MPI launch of the LAMMPS-heavy shell rules (glass, aqs, vmsd, hessian, dynamics). With
-# lammps.mpi_tasks = 1 they run as plain serial jobs (the SLURM plugin refuses an MPI job
-# of one task); with more, `{resources.mpi} -n {resources.tasks}` starts them ("mpiexec"
-# of the venv's MPICH by default; a profile's set-resources may say e.g. "srun").
+# The one glue path (igd.common.job): script rules run `run_script(task, snakemake)`, the
+# LAMMPS-heavy shell rules (glass, aqs, vmsd, hessian, dynamics) run the same task function
+# through `python -m igd.cli`, under MPI when lammps.mpi_tasks > 1.
+#
+# The interpreter of the shell rules is the one running Snakemake (not the first `python`
+# on PATH), unless the rule runs in its conda env (--sdm conda), whose python is on PATH.
+def _uses_conda():
+    methods = getattr(getattr(workflow, "deployment_settings", None), "deployment_method", None)
+    return any(getattr(m, "name", "") == "CONDA" for m in methods or ())
+
+
+PYTHON = "python" if _uses_conda() else shlex.quote(sys.executable)
+
+# MPI launch: with lammps.mpi_tasks = 1 the shell rules run as plain serial jobs (the SLURM
+# plugin refuses an MPI job of one task); with more, `{resources.mpi} -n {resources.tasks}`
+# starts them ("mpiexec" of the venv's MPICH by default; a profile's set-resources may say
+# e.g. "srun").
 MPI_TASKS = config["lammps"]["mpi_tasks"]
 MPI_LAUNCH = "{resources.mpi} -n {resources.tasks} " if MPI_TASKS > 1 else ""
 MPI_RESOURCES = {"tasks": MPI_TASKS, "mpi": "mpiexec"} if MPI_TASKS > 1 else {}
+
+
+def task_params(rule_name, **params):
+    """A shell rule's params, each stated once, plus ``job``: the JSON document (params
+    with seeds resolved, wildcards, named inputs and outputs) that ``igd.cli`` hands to the
+    rule's task function."""
+
+    def job(wildcards, input, output):
+        resolved = {k: (v(wildcards) if callable(v) else v) for k, v in params.items()}
+        return json.dumps(task_document(rule_name, resolved, wildcards, input, output),
+                          sort_keys=True)
+
+    return {**params, "job": job}
+
+
+def task_shell(task):
+    """The shell command of an MPI rule running ``task`` (``igd.<stage>.tasks:<rule>``)."""
+    return (MPI_LAUNCH + PYTHON + f" -m igd.cli {task} --job {{params.job:q}}"
+            " --log {log:q} --threads {threads} 2>> {log:q}")
 
 
 def sample_seed(wildcards, purpose=0, *keys):

@@ -1,6 +1,6 @@
 # Stage 3 (PROTOCOL §3, §5): per-atom structural features G and S2.
 
-from igd.cli import params_json
+from igd.cli_old import params_json
 
 
 rule structure:
@@ -58,7 +58,7 @@ rule vmsd:
         ENV
     shell:
         MPI_LAUNCH
-        + "python -m igd.cli vmsd --params-json {params.json:q}"
+        + "python -m igd.cli_old vmsd --params-json {params.json:q}"
         " --input data={input.data:q} --output table={output:q}"
         " --log {log:q} --threads {threads} 2>> {log:q}"
 

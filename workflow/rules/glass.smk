@@ -1,6 +1,5 @@
 # Stage 1 (PROTOCOL §1): melt-quench each sample to its inherent structure; g(r).
 
-from igd.cli import params_json
 from igd.glass.quench import phase_steps
 
 
@@ -12,19 +11,13 @@ rule glass:
         atoms="results/{sample}/glass/atoms.parquet",
         thermo="results/{sample}/glass/thermo.parquet",
     params:
-        system=config["system"],
-        glass=config["glass"],
-        potential=config["potential"],
-        lammps=without("lammps", "mpi_tasks"),
-        seed=sample_seed,
-        # all of the above for `python -m igd.cli` (a shell: rule, for MPI launchers)
-        json=lambda wc: params_json(
-            wc,
+        **task_params(
+            "glass",
             system=config["system"],
             glass=config["glass"],
             potential=config["potential"],
             lammps=without("lammps", "mpi_tasks"),
-            seed=sample_seed(wc),
+            seed=sample_seed,
         ),
     log:
         "results/logs/{sample}/glass.log",
@@ -38,11 +31,7 @@ rule glass:
     conda:
         ENV
     shell:
-        MPI_LAUNCH
-        + "python -m igd.cli glass --params-json {params.json:q}"
-        " --input potential={input.potential:q}"
-        " --output data={output.data:q} atoms={output.atoms:q} thermo={output.thermo:q}"
-        " --log {log:q} --threads {threads} 2>> {log:q}"
+        task_shell("igd.glass.tasks:glass")
 
 
 rule rdf:

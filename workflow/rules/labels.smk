@@ -1,6 +1,6 @@
 # Stage 2 (PROTOCOL §2): athermal quasi-static shear xy/yz/zx, ΔD²min, plasticity labels.
 
-from igd.cli import params_json
+from igd.cli_old import params_json
 
 
 rule aqs:
@@ -39,7 +39,7 @@ rule aqs:
         ENV
     shell:
         MPI_LAUNCH
-        + "python -m igd.cli aqs --params-json {params.json:q}"
+        + "python -m igd.cli_old aqs --params-json {params.json:q}"
         " --input data={input.data:q} rdf={input.rdf:q}"
         " --output atoms={output.atoms:q} curve={output.curve:q} trace={output.trace:q}"
         " --log {log:q} --threads {threads} 2>> {log:q}"

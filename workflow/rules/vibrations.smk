@@ -1,7 +1,7 @@
 # Stages 7–8 (PROTOCOL §7, §8): Hessian of the IS (VDOS, boson peak, per-atom I_BP) and the
 # 700 K dynamics (displacement histories, S(q) of the IS); paper Figs. 5 and 6.
 
-from igd.cli import params_json
+from igd.cli_old import params_json
 
 
 rule hessian:
@@ -38,7 +38,7 @@ rule hessian:
         ENV
     shell:
         MPI_LAUNCH
-        + "python -m igd.cli hessian --params-json {params.json:q}"
+        + "python -m igd.cli_old hessian --params-json {params.json:q}"
         " --input data={input.data:q}"
         " --output vdos={output.vdos:q} atoms={output.atoms:q} curves={output.curves:q}"
         " atom_vdos={output.atom_vdos:q}"
@@ -79,7 +79,7 @@ rule dynamics:
         ENV
     shell:
         MPI_LAUNCH
-        + "python -m igd.cli dynamics --params-json {params.json:q}"
+        + "python -m igd.cli_old dynamics --params-json {params.json:q}"
         " --input data={input.data:q} --output atoms={output.atoms:q} times={output.times:q}"
         " --log {log:q} --threads {threads} 2>> {log:q}"
 

@@ -1,6 +1,6 @@
 """Rule fig01_rdf: paper Fig. 1 from every sample's g(r)."""
 
-from igd.common.plotting import fig01_rdf
+from igd.glass.figures import fig01_rdf
 from igd.common.io import read_table
 from igd.common.logs import setup
 

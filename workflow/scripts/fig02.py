@@ -1,6 +1,6 @@
 """Rule fig02: ARTn barrier distributions, slab map, two spectra."""
 
-from igd.common.plotting import fig02_barriers
+from igd.artn.figures import fig02_barriers
 from igd.common.io import read_table
 from igd.common.logs import setup
 

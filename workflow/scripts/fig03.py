@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from igd.common.plotting import fig03_dd2min, fig03_stress_strain
+from igd.labels.figures import fig03_dd2min, fig03_stress_strain
 from igd.common.io import read_table
 from igd.common.logs import setup
 

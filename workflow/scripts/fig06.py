@@ -4,7 +4,7 @@ pooled over samples (Fig. 6)."""
 import numpy as np
 
 from igd.dynamics.md import displacements_from_table, group_dynamics
-from igd.hessian.figures import fig06_dynamics
+from igd.dynamics.figures import fig06_dynamics
 from igd.common.io import read_metadata, read_table
 from igd.common.logs import setup
 

@@ -2,7 +2,7 @@
 
 import json
 
-from igd.analysis.correlation import figures as fl
+from igd.analysis import figures as fl
 from igd.common.io import read_table
 from igd.common.logs import setup
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from igd.common.plotting import fig_vmsd
+from igd.vmsd.figures import fig_vmsd
 from igd.common.io import read_table
 from igd.common.logs import setup
 

