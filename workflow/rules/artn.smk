@@ -24,8 +24,7 @@ rule artn_chunk:
         "results/benchmarks/{sample}/artn_{chunk}.tsv"
     threads: LAMMPS_THREADS
     resources:
-        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 10,
-        runtime=lambda wc, attempt: artn_runtime(attempt),
+        **rule_resources("artn_chunk"),
     conda:
         ENV
     script:
@@ -51,8 +50,7 @@ rule artn_gather:
     benchmark:
         "results/benchmarks/{sample}/artn_gather.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("artn_gather"),
     conda:
         ENV
     script:
@@ -76,8 +74,7 @@ rule fig02:
     benchmark:
         "results/benchmarks/figures/fig02.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fig02"),
     conda:
         ENV
     script:

@@ -87,48 +87,18 @@ def without(section, *keys):
     return {k: v for k, v in config[section].items() if k not in keys}
 
 
-def md_runtime(steps, atoms=None, attempt=1):
-    """Minutes for an MD job: measured ~2.5 µs per atom-step on one core, 2x margin, min 10."""
-    atoms = atoms or config["system"]["n_atoms"]
-    minutes = 2 * 2.5e-6 * atoms * steps / 60 / LAMMPS_THREADS
-    return int(max(10, minutes) * attempt)
+def rule_resources(rule_name, mpi=False):
+    """``resources`` of a rule from the one cost model (igd.common.cost.job_resources):
+    mem_mb and runtime (minutes, grown with each retry), plus the MPI launch of the
+    LAMMPS shell rules (``mpi=True``)."""
 
+    def mem_mb(wildcards, threads):
+        return igdcost.job_resources(rule_name, config, threads=threads)["mem_mb"]
 
-def aqs_steps():
-    """Minimisations per AQS job."""
-    return int(round(config["shear"]["strain_max"] / config["shear"]["strain_step"]))
+    def runtime(wildcards, attempt):
+        return igdcost.job_resources(rule_name, config, attempt=attempt)["runtime"]
 
-
-def learn_runtime(wildcards, attempt):
-    """Minutes of the learn job: (grid points × folds + 1 refit) fits × 5 models, ~0.34 s
-    per fit at 2 000 rows, ∝ rows^2.25 (benchmarks/bench_svm.py); training rows taken as a
-    quarter of the training samples' atoms (≤ 12.5 % rearranged, balanced); 3x margin."""
-    lc = config["learning"]
-    n_test = len(lc["test_samples"] or [None])
-    rows = config["system"]["n_atoms"] * max(1, len(SAMPLES) - n_test) // 4
-    rows = min(rows, lc["cv_max_rows"] or rows)
-    points = len(igdconfig.grid(lc["log2C"])) * len(igdconfig.grid(lc["log2gamma"]))
-    fits = (points * lc["cv_folds"] + 1) * 5
-    seconds = 3 * 0.34 * (max(rows, 500) / 2000) ** 2.25 * fits / lc["threads"]
-    return int(max(10, seconds / 60) * attempt)
-
-
-def artn_runtime(attempt):
-    """Minutes of one ARTn chunk: ~350 force calls per search at ~14 µs per atom per force
-    call (7 ms on 500 atoms) — atoms of the box, or of the carved sphere in the local
-    mode (igd.common.cost.local_call_atoms) —, retries included by a 3x margin."""
-    art = config["artn"]
-    search = art["search"]
-    atoms = config["system"]["n_atoms"]
-    searches = atoms / art["chunks"] / art["atom_stride"] * search["n_events"]
-    call_atoms = atoms
-    if search["local"]:
-        radius = max(search["local_radius"], search["local_refine_radius"] or 0.0)
-        call_atoms = min(atoms, igdcost.local_call_atoms(
-            radius, config["system"]["initial"]["density"], igdcost.CostModel(),
-            search["frozen_shell"], search["local_exclude"]))
-    seconds = 3 * searches * 350 * 1.4e-5 * call_atoms / LAMMPS_THREADS
-    return int(max(10, seconds / 60) * attempt)
+    return {"mem_mb": mem_mb, "runtime": runtime, **(MPI_RESOURCES if mpi else {})}
 
 
 def artn_search_params():
@@ -139,33 +109,6 @@ def artn_search_params():
         return search
     return {k: v for k, v in search.items() if not k.startswith("local_")
             and k != "frozen_shell"}
-
-
-def hessian_dense():
-    return config["system"]["n_atoms"] <= config["hessian"]["max_dense_atoms"]
-
-
-def hessian_mem_mb():
-    """Dense: matrix + eigenvectors, 2·(3N)²·8 B. Sparse: ~0.25 MB per atom (4.7 GB
-    measured at 20 000 atoms, the assembly of the EAM Hessian)."""
-    n = config["system"]["n_atoms"]
-    if hessian_dense():
-        return 1000 + int(2.2 * (3 * n) ** 2 * 8 / 1e6)
-    return 1000 + n // 4
-
-
-def hessian_runtime(attempt):
-    """Minutes. Dense, measured on 500 atoms: 9 s for the 6N force calls (∝ N²) and 2 s
-    for eigh (∝ N³). Sparse: ~0.05 CPU s per atom per KPM probe set (benchmarks/
-    bench_hessian_sparse.py) plus the shift-invert lowest modes up to max_lu_atoms. 3x."""
-    n = config["system"]["n_atoms"]
-    h = config["hessian"]
-    if hessian_dense():
-        seconds = 9.0 * (n / 500) ** 2 + 2.0 * (n / 500) ** 3
-    else:
-        sets = h["sparse"]["realisations"]
-        seconds = 0.05 * n * sets + (300 if n <= h["sparse"]["max_lu_atoms"] else 0)
-    return int(max(10, 3 * seconds / 60 / LAMMPS_THREADS) * attempt)
 
 
 def all_outputs():

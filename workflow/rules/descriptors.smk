@@ -27,9 +27,7 @@ rule descriptors_local:
     benchmark:
         "results/benchmarks/{sample}/descriptors_local.tsv"
     resources:
-        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 10,
-        # ~2 s on 500 atoms × 35 frames (Voronoi per frame ∝ N), 10x margin, min 10
-        runtime=lambda wc, attempt: max(10, config["system"]["n_atoms"] // 5000) * attempt,
+        **rule_resources("descriptors_local"),
     conda:
         ENV
     script:
@@ -53,8 +51,7 @@ rule structural_flexibility:
     benchmark:
         "results/benchmarks/learning/structural_flexibility.tsv"
     resources:
-        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] * len(SAMPLES) // 50,
-        runtime=10,
+        **rule_resources("structural_flexibility"),
     conda:
         ENV
     script:
@@ -90,10 +87,7 @@ rule leaderboard:
     benchmark:
         "results/benchmarks/learning/leaderboard.tsv"
     resources:
-        mem_mb=lambda wc: 2000 + config["system"]["n_atoms"] // 5,
-        # one C(r) pass over ~40 fields per sample: as rule analysis, ~1 min per 10 000 atoms
-        runtime=lambda wc, attempt: max(10, config["system"]["n_atoms"] * len(SAMPLES) // 10000)
-        * attempt,
+        **rule_resources("leaderboard"),
     conda:
         ENV
     script:
@@ -114,8 +108,7 @@ rule fig_leaderboard:
     benchmark:
         "results/benchmarks/figures/fig_leaderboard.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fig_leaderboard"),
     conda:
         ENV
     script:
@@ -138,8 +131,7 @@ rule fig_entropy:
     benchmark:
         "results/benchmarks/figures/fig_entropy.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fig_entropy"),
     conda:
         ENV
     script:

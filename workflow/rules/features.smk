@@ -15,8 +15,7 @@ rule structure:
     benchmark:
         "results/benchmarks/{sample}/structure.tsv"
     resources:
-        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 20,
-        runtime=lambda wc, attempt: 10 * attempt,
+        **rule_resources("structure"),
     conda:
         ENV
     script:
@@ -47,13 +46,7 @@ rule vmsd:
         "results/benchmarks/{sample}/vmsd_{T}K.tsv"
     threads: LAMMPS_THREADS
     resources:
-        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 10,
-        runtime=lambda wc, attempt: md_runtime(
-            (config["vmsd"]["duration"] + config["vmsd"]["equilibration"])
-            / config["vmsd"]["timestep"],
-            attempt=attempt,
-        ),
-        **MPI_RESOURCES,
+        **rule_resources("vmsd", mpi=True),
     conda:
         ENV
     shell:
@@ -83,8 +76,7 @@ rule fig_vmsd:
     benchmark:
         "results/benchmarks/figures/fig_vmsd.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fig_vmsd"),
     conda:
         ENV
     script:

@@ -1,6 +1,5 @@
 # Stage 1 (PROTOCOL §1): melt-quench each sample to its inherent structure; g(r).
 
-from igd.glass.quench import phase_steps
 
 
 rule glass:
@@ -25,9 +24,7 @@ rule glass:
         "results/benchmarks/{sample}/glass.tsv"
     threads: LAMMPS_THREADS
     resources:
-        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 10,
-        runtime=lambda wc, attempt: md_runtime(sum(phase_steps(config["glass"]).values()), attempt=attempt),
-        **MPI_RESOURCES,
+        **rule_resources("glass", mpi=True),
     conda:
         ENV
     shell:
@@ -47,8 +44,7 @@ rule rdf:
     benchmark:
         "results/benchmarks/{sample}/rdf.tsv"
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **rule_resources("rdf"),
     conda:
         ENV
     script:
@@ -67,8 +63,7 @@ rule fig01_rdf:
     benchmark:
         "results/benchmarks/figures/fig01_rdf.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fig01_rdf"),
     conda:
         ENV
     script:

@@ -28,13 +28,7 @@ rule aqs:
         "results/benchmarks/{sample}/aqs_{direction}.tsv"
     threads: LAMMPS_THREADS
     resources:
-        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 10,
-        # measured ~0.35 s per minimisation on 500 atoms, ~14 s on 19 652; 3x margin
-        runtime=lambda wc, attempt: int(
-            max(10, 3 * aqs_steps() * 7.0e-4 * config["system"]["n_atoms"] / 60 / LAMMPS_THREADS)
-            * attempt
-        ),
-        **MPI_RESOURCES,
+        **rule_resources("aqs", mpi=True),
     conda:
         ENV
     shell:
@@ -62,8 +56,7 @@ rule labels:
     benchmark:
         "results/benchmarks/{sample}/labels.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("labels"),
     conda:
         ENV
     script:
@@ -103,8 +96,7 @@ rule fig03:
     benchmark:
         "results/benchmarks/figures/fig03.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fig03"),
     conda:
         ENV
     script:

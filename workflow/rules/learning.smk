@@ -32,8 +32,7 @@ rule features:
     benchmark:
         "results/benchmarks/{sample}/features.tsv"
     resources:
-        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 20,
-        runtime=10,
+        **rule_resources("features"),
     conda:
         ENV
     script:
@@ -66,9 +65,7 @@ rule learn:
         "results/benchmarks/learning/learn.tsv"
     threads: LEARNING["threads"]
     resources:
-        mem_mb=lambda wc, threads: 1000
-        + threads * (LEARNING["cache_size_mb"] + config["system"]["n_atoms"] // 10),
-        runtime=learn_runtime,
+        **rule_resources("learn"),
     conda:
         ENV
     script:
@@ -97,10 +94,7 @@ rule analysis:
     benchmark:
         "results/benchmarks/learning/analysis.tsv"
     resources:
-        mem_mb=lambda wc: 2000 + config["system"]["n_atoms"] // 5,
-        # neighbour passes over all samples: ~1 min per 10 000 atoms (our estimate), min 10
-        runtime=lambda wc, attempt: max(10, config["system"]["n_atoms"] * len(SAMPLES) // 10000)
-        * attempt,
+        **rule_resources("analysis"),
     conda:
         ENV
     script:
@@ -121,8 +115,7 @@ rule fig04:
     benchmark:
         "results/benchmarks/figures/fig04.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fig04"),
     conda:
         ENV
     script:
@@ -145,8 +138,7 @@ rule fig08:
     benchmark:
         "results/benchmarks/figures/fig08.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fig08"),
     conda:
         ENV
     script:
@@ -169,8 +161,7 @@ rule fig09:
     benchmark:
         "results/benchmarks/figures/fig09.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fig09"),
     conda:
         ENV
     script:
@@ -191,8 +182,7 @@ rule fig10:
     benchmark:
         "results/benchmarks/figures/fig10.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fig10"),
     conda:
         ENV
     script:
@@ -215,8 +205,7 @@ rule fig11:
     benchmark:
         "results/benchmarks/figures/fig11.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fig11"),
     conda:
         ENV
     script:
@@ -239,8 +228,7 @@ rule fig12:
     benchmark:
         "results/benchmarks/figures/fig12.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fig12"),
     conda:
         ENV
     script:
@@ -264,8 +252,7 @@ rule fig13:
     benchmark:
         "results/benchmarks/figures/fig13.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fig13"),
     conda:
         ENV
     script:
@@ -307,9 +294,7 @@ rule snapshots:
     benchmark:
         "results/benchmarks/figures/snapshots.tsv"
     resources:
-        mem_mb=2000,
-        # Tachyon ray tracing on the CPU: ~10 s per 700-pixel panel of 500 atoms, 5 panels
-        runtime=lambda wc, attempt: 10 * attempt,
+        **rule_resources("snapshots"),
     conda:
         ENV
     script:
@@ -331,8 +316,7 @@ rule ovito_dump:
     benchmark:
         "results/benchmarks/{sample}/ovito_dump.tsv"
     resources:
-        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 5,
-        runtime=10,
+        **rule_resources("ovito_dump"),
     conda:
         ENV
     script:
@@ -364,8 +348,7 @@ rule fig14:
     benchmark:
         "results/benchmarks/learning/fig14.tsv"
     resources:
-        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] * len(SAMPLES) // 5,
-        runtime=10,
+        **rule_resources("fig14"),
     conda:
         ENV
     script:
@@ -394,8 +377,7 @@ rule report_tables:
     benchmark:
         "results/benchmarks/learning/report_tables.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("report_tables"),
     conda:
         ENV
     script:

@@ -31,9 +31,7 @@ rule hessian:
         "results/benchmarks/{sample}/hessian.tsv"
     threads: LAMMPS_THREADS
     resources:
-        mem_mb=lambda wc: hessian_mem_mb(),
-        runtime=lambda wc, attempt: hessian_runtime(attempt),
-        **MPI_RESOURCES,
+        **rule_resources("hessian", mpi=True),
     conda:
         ENV
     shell:
@@ -70,11 +68,7 @@ rule dynamics:
         "results/benchmarks/{sample}/dynamics.tsv"
     threads: LAMMPS_THREADS
     resources:
-        mem_mb=lambda wc: 1000 + config["system"]["n_atoms"] // 10,
-        runtime=lambda wc, attempt: md_runtime(
-            config["dynamics"]["t_max"] / config["dynamics"]["timestep"], attempt=attempt
-        ),
-        **MPI_RESOURCES,
+        **rule_resources("dynamics", mpi=True),
     conda:
         ENV
     shell:
@@ -98,8 +92,7 @@ rule structure_factor:
     benchmark:
         "results/benchmarks/{sample}/structure_factor.tsv"
     resources:
-        mem_mb=2000,
-        runtime=lambda wc, attempt: 10 * attempt,
+        **rule_resources("structure_factor"),
     conda:
         ENV
     script:
@@ -125,8 +118,7 @@ rule fig05:
     benchmark:
         "results/benchmarks/figures/fig05.tsv"
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **rule_resources("fig05"),
     conda:
         ENV
     script:
@@ -152,9 +144,7 @@ rule fig06:
     benchmark:
         "results/benchmarks/figures/fig06.tsv"
     resources:
-        # all samples' displacement histories at once: N·K·3 doubles per sample, 3 copies
-        mem_mb=lambda wc: 1000 + 3 * len(SAMPLES) * config["system"]["n_atoms"] * 200 * 24 // 10**6,
-        runtime=10,
+        **rule_resources("fig06"),
     conda:
         ENV
     script:

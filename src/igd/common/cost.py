@@ -310,6 +310,139 @@ def format_table(df: pd.DataFrame, config: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------------------
+# What one job asks its executor for (the rules' resources: runtime, mem_mb)
+# --------------------------------------------------------------------------------------
+
+SMALL_JOB = {"mem_mb": 1000, "runtime": 10}
+"""Figures, tables and other small rules: 1 GB, 10 minutes."""
+
+
+def _phase_steps_total(glass: Mapping[str, Any]) -> float:
+    from igd.glass.quench import phase_steps  # noqa: PLC0415
+
+    return float(sum(phase_steps(glass).values()))
+
+
+def job_resources(rule: str, config: Mapping[str, Any], *, attempt: int = 1,
+                  threads: int = 1) -> dict[str, int]:
+    """``mem_mb`` and ``runtime`` (minutes, grown with each retry ``attempt``) that one job
+    of ``rule`` asks for under ``config``; the rules' ``resources`` come from here
+    (``rule_resources`` in ``workflow/rules/common.smk``)."""
+    n = config["system"]["n_atoms"]
+    s = config["n_samples"]
+    lmp_threads = config["lammps"]["threads"]
+
+    def md_minutes(steps: float) -> int:
+        """MD: ~2.5 µs per atom-step on one core, 2x margin, min 10."""
+        return int(max(10, 2 * 2.5e-6 * n * steps / 60 / lmp_threads) * attempt)
+
+    if rule == "glass":
+        return {"mem_mb": 1000 + n // 10, "runtime": md_minutes(_phase_steps_total(config["glass"]))}
+    if rule == "aqs":
+        sh = config["shear"]
+        steps = int(round(sh["strain_max"] / sh["strain_step"]))
+        # measured ~0.35 s per minimisation on 500 atoms, ~14 s on 19 652; 3x margin
+        minutes = max(10, 3 * steps * 7.0e-4 * n / 60 / lmp_threads) * attempt
+        return {"mem_mb": 1000 + n // 10, "runtime": int(minutes)}
+    if rule == "vmsd":
+        v = config["vmsd"]
+        return {"mem_mb": 1000 + n // 10,
+                "runtime": md_minutes((v["duration"] + v["equilibration"]) / v["timestep"])}
+    if rule == "dynamics":
+        d = config["dynamics"]
+        return {"mem_mb": 1000 + n // 10, "runtime": md_minutes(d["t_max"] / d["timestep"])}
+    if rule == "artn_chunk":
+        return {"mem_mb": 1000 + n // 10, "runtime": _artn_minutes(config, attempt)}
+    if rule == "hessian":
+        return {"mem_mb": _hessian_mem_mb(config), "runtime": _hessian_minutes(config, attempt)}
+    if rule == "learn":
+        lc = config["learning"]
+        return {"mem_mb": 1000 + threads * (lc["cache_size_mb"] + n // 10),
+                "runtime": _learn_minutes(config, attempt)}
+    if rule == "structure":
+        return {"mem_mb": 1000 + n // 20, "runtime": 10 * attempt}
+    if rule == "features":
+        return {"mem_mb": 1000 + n // 20, "runtime": 10}
+    if rule in ("rdf", "structure_factor", "snapshots"):
+        return {"mem_mb": 2000, "runtime": 10 * (attempt if rule != "rdf" else 1)}
+    if rule in ("analysis", "leaderboard"):
+        # neighbour passes over all samples: ~1 min per 10 000 atoms (our estimate), min 10
+        return {"mem_mb": 2000 + n // 5, "runtime": max(10, n * s // 10000) * attempt}
+    if rule == "ovito_dump":
+        return {"mem_mb": 1000 + n // 5, "runtime": 10}
+    if rule == "fig14":
+        return {"mem_mb": 1000 + n * s // 5, "runtime": 10}
+    if rule == "fig06":
+        # all samples' displacement histories at once: N·K·3 doubles per sample, 3 copies
+        return {"mem_mb": 1000 + 3 * s * n * 200 * 24 // 10**6, "runtime": 10}
+    if rule == "descriptors_local":
+        # ~2 s on 500 atoms × 35 frames (Voronoi per frame ∝ N), 10x margin, min 10
+        return {"mem_mb": 1000 + n // 10, "runtime": max(10, n // 5000) * attempt}
+    if rule == "structural_flexibility":
+        return {"mem_mb": 1000 + n * s // 50, "runtime": 10}
+    return dict(SMALL_JOB)
+
+
+def _artn_minutes(config: Mapping[str, Any], attempt: int) -> int:
+    """One ARTn chunk: ~350 force calls per search at ~14 µs per atom per force call
+    (7 ms on 500 atoms) — atoms of the box, or of the carved sphere in the local mode
+    (:func:`local_call_atoms`) —, retries included by a 3x margin."""
+    art = config["artn"]
+    search = art["search"]
+    atoms = config["system"]["n_atoms"]
+    searches = atoms / art["chunks"] / art["atom_stride"] * search["n_events"]
+    call_atoms = atoms
+    if search["local"]:
+        radius = max(search["local_radius"], search["local_refine_radius"] or 0.0)
+        call_atoms = min(atoms, local_call_atoms(
+            radius, config["system"]["initial"]["density"], CostModel(),
+            search["frozen_shell"], search["local_exclude"]))
+    seconds = 3 * searches * 350 * 1.4e-5 * call_atoms / config["lammps"]["threads"]
+    return int(max(10, seconds / 60) * attempt)
+
+
+def _hessian_dense(config: Mapping[str, Any]) -> bool:
+    return config["system"]["n_atoms"] <= config["hessian"]["max_dense_atoms"]
+
+
+def _hessian_mem_mb(config: Mapping[str, Any]) -> int:
+    """Dense: matrix + eigenvectors, 2·(3N)²·8 B. Sparse: ~0.25 MB per atom (4.7 GB
+    measured at 20 000 atoms, the assembly of the EAM Hessian)."""
+    n = config["system"]["n_atoms"]
+    if _hessian_dense(config):
+        return 1000 + int(2.2 * (3 * n) ** 2 * 8 / 1e6)
+    return 1000 + n // 4
+
+
+def _hessian_minutes(config: Mapping[str, Any], attempt: int) -> int:
+    """Dense, measured on 500 atoms: 9 s for the 6N force calls (∝ N²) and 2 s for eigh
+    (∝ N³). Sparse: ~0.05 CPU s per atom per KPM probe set plus the shift-invert lowest
+    modes up to max_lu_atoms. 3x."""
+    n = config["system"]["n_atoms"]
+    h = config["hessian"]
+    if _hessian_dense(config):
+        seconds = 9.0 * (n / 500) ** 2 + 2.0 * (n / 500) ** 3
+    else:
+        sets = h["sparse"]["realisations"]
+        seconds = 0.05 * n * sets + (300 if n <= h["sparse"]["max_lu_atoms"] else 0)
+    return int(max(10, 3 * seconds / 60 / config["lammps"]["threads"]) * attempt)
+
+
+def _learn_minutes(config: Mapping[str, Any], attempt: int) -> int:
+    """(grid points × folds + 1 refit) fits × 5 models, ~0.34 s per fit at 2 000 rows,
+    ∝ rows^2.25 (benchmarks/bench_svm.py); training rows a quarter of the training
+    samples' atoms (≤ 12.5 % rearranged, balanced); 3x margin."""
+    lc = config["learning"]
+    n_test = len(lc["test_samples"] or [None])
+    rows = config["system"]["n_atoms"] * max(1, config["n_samples"] - n_test) // 4
+    rows = min(rows, lc["cv_max_rows"] or rows)
+    points = _grid_len(lc["log2C"]) * _grid_len(lc["log2gamma"])
+    fits = (points * lc["cv_folds"] + 1) * 5
+    seconds = 3 * 0.34 * (max(rows, 500) / 2000) ** 2.25 * fits / lc["threads"]
+    return int(max(10, seconds / 60) * attempt)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="igd-cost", description=__doc__.split("\n\n")[0],
