@@ -1,4 +1,4 @@
-# Stage 7 (PROTOCOL §10, beyond the paper): the descriptors of the companion papers
+# Stage 10 (PROTOCOL §10, beyond the paper): the descriptors of the companion papers
 # 002–004 per atom, and one leaderboard scoring them with the IGD on the same atoms.
 
 DESCRIPTORS = config["descriptors"]
@@ -31,7 +31,7 @@ rule descriptors_local:
     conda:
         ENV
     script:
-        "../scripts/descriptors.py"
+        "../scripts/descriptors_local.py"
 
 
 rule structural_flexibility:
@@ -55,7 +55,7 @@ rule structural_flexibility:
     conda:
         ENV
     script:
-        "../scripts/descriptors.py"
+        "../scripts/structural_flexibility.py"
 
 
 rule leaderboard:
@@ -98,7 +98,7 @@ rule fig_leaderboard:
     input:
         table="results/learning/leaderboard.parquet",
     output:
-        report(
+        figure=report(
             "results/figures/fig_leaderboard.png",
             caption="../report/fig_leaderboard.rst",
             category="Descriptors",
@@ -112,14 +112,14 @@ rule fig_leaderboard:
     conda:
         ENV
     script:
-        "../scripts/leaderboard.py"
+        "../scripts/fig_leaderboard.py"
 
 
 rule fig_entropy:
     input:
         entropy=expand("results/{sample}/descriptors/entropy_t.parquet", sample=SAMPLES),
     output:
-        report(
+        figure=report(
             "results/figures/fig_entropy.png",
             caption="../report/fig_entropy.rst",
             category="Descriptors",
@@ -135,4 +135,4 @@ rule fig_entropy:
     conda:
         ENV
     script:
-        "../scripts/leaderboard.py"
+        "../scripts/fig_entropy.py"

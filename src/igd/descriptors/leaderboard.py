@@ -3,7 +3,7 @@
 Every descriptor is scored on the same atoms by the same numbers:
 
 * ``roc_auc`` and power factor ``chi`` (top / bottom ``chi_fraction``) for the
-  rearrangement labels of the held-out sample(s) (:func:`igd.learning.svm.power_factor`,
+  rearrangement labels of the held-out sample(s) (:func:`igd.learning.metrics.power_factor`,
   orientation ``"increasing"`` on the oriented descriptor, so χ < 1 and AUC < 0.5 mean
   the descriptor ranks rearranged atoms *low*);
 * binned Pearson r with the mean ΔQ and with I_BP, Cu and Zr separately: atoms sorted by
@@ -17,22 +17,20 @@ Sign convention: each descriptor is multiplied by its ``sign`` (+1 or −1) firs
 *larger = more defect-like* (more likely to rearrange, lower barrier, softer). E.g. mean
 ΔQ and the five-fold fraction f5 enter with −1. Correlations are computed with the oriented
 descriptor, so a good descriptor has r, ρ < 0 with the mean ΔQ and > 0 with I_BP.
+
+The per-descriptor numbers are :mod:`igd.descriptors.scoring`; the descriptors scored,
+:mod:`igd.descriptors.catalogue`; the per-atom table, :mod:`igd.descriptors.per_atom`.
 """
 
 from __future__ import annotations
 
-import logging
-import math
-import os
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from igd.analysis.correlation import binned_by_rank, pooled_correlation_lengths
-from igd.learning.metrics import power_factor, roc_auc
-
-log = logging.getLogger(__name__)
+from igd.analysis.correlation import pooled_correlation_lengths
+from igd.descriptors.scoring import binned_pearson, classification_scores, spearman
 
 UNITS: dict[str, str] = {
     "descriptor": "", "source": "", "sign": "", "n_test": "", "roc_auc": "", "chi": "",
@@ -40,58 +38,6 @@ UNITS: dict[str, str] = {
     "spearman_dQ": "", "spearman_IBP": "", "xi": "Angstrom", "xi_err": "Angstrom",
     "n_corr": "", "reason": "",
 }
-
-
-def binned_pearson(x: np.ndarray, y: np.ndarray, *, bin_atoms: int = 200,
-                   min_bins: int = 5) -> tuple[float, int]:
-    """Pearson r between bin means of y and x, atoms binned by rank of x.
-
-    n_bins = max(min_bins, round(n / bin_atoms)) capped at n (finite pairs only).
-    Returns ``(r, n_bins)``; r is NaN with fewer than 3 bins or a constant bin mean.
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    n = int(ok.sum())
-    if n < 3:
-        return math.nan, 0
-    n_bins = min(n, max(int(min_bins), int(round(n / bin_atoms))))
-    b = binned_by_rank(x[ok], y[ok], 1.0 / n_bins)
-    xm, ym = b["x_mean"].to_numpy(), b["y_mean"].to_numpy()
-    if len(b) < 3 or np.ptp(xm) == 0 or np.ptp(ym) == 0:
-        return math.nan, len(b)
-    return float(np.corrcoef(xm, ym)[0, 1]), len(b)
-
-
-def spearman(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman rank correlation over the finite pairs (NaN if < 3)."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    if ok.sum() < 3:
-        return math.nan
-    rx = pd.Series(x[ok]).rank().to_numpy()
-    ry = pd.Series(y[ok]).rank().to_numpy()
-    if np.ptp(rx) == 0 or np.ptp(ry) == 0:
-        return math.nan
-    return float(np.corrcoef(rx, ry)[0, 1])
-
-
-def classification_scores(x: np.ndarray, rearranged: np.ndarray,
-                          chi_fraction: float = 0.05) -> tuple[float, float, int, str]:
-    """(ROC AUC, χ, n, reason) of oriented descriptor ``x`` for boolean ``rearranged``."""
-    x = np.asarray(x, dtype=float)
-    r = np.asarray(rearranged).astype(bool)
-    ok = np.isfinite(x)
-    n = int(ok.sum())
-    if n == 0:
-        return math.nan, math.nan, 0, "no finite value on the test sample(s)"
-    if r[ok].all() or not r[ok].any():
-        return math.nan, math.nan, n, "one class only on the test sample(s)"
-    auc = roc_auc(x[ok], r[ok])
-    pf = power_factor(x[ok], r[ok], chi_fraction, orientation="increasing")
-    reason = "" if pf.status == "ok" else f"chi {pf.status}"
-    return auc, pf.chi, n, reason
 
 
 def build_leaderboard(atoms: pd.DataFrame, descriptors: Mapping[str, tuple[str, int]],
@@ -197,66 +143,21 @@ def leaderboard_markdown(board: pd.DataFrame, *, digits: int = 3,
     return text
 
 
-def fig_leaderboard(board: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Three panels, descriptors sorted by ROC AUC: (a) AUC on the held-out sample(s),
-    (b) binned Pearson r with the mean ΔQ (Cu, Zr), (c) correlation length ξ."""
-    import matplotlib
+def leaderboard_note(per_atom: pd.DataFrame, *, samples: Sequence[str],
+                     test_samples: Sequence[str], chi_fraction: float, bin_atoms: int,
+                     min_bins: int, correlation_samples: str) -> str:
+    """The paragraph above the Markdown leaderboard: what was scored on which atoms.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from igd.common.plotting import save
-
-    b = board.sort_values("roc_auc", ascending=True, na_position="first").reset_index(drop=True)
-    y = np.arange(len(b))
-    labels = [("−" if s < 0 else "") + d for d, s in zip(b["descriptor"], b["sign"])]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 0.22 * len(b) + 1.8), sharey=True)
-    ax = axes[0]
-    colors = ["C3" if str(d).startswith("igd") else "C0" for d in b["descriptor"]]
-    ax.barh(y, b["roc_auc"].fillna(0.5) - 0.5, left=0.5, color=colors)
-    ax.axvline(0.5, color="k", lw=0.8)
-    ax.set(xlabel="ROC AUC (held-out sample)", xlim=(0.2, 1.0), yticks=y)
-    ax.set_yticklabels(labels, fontsize=7)
-    ax = axes[1]
-    ax.barh(y - 0.2, b["pearson_dQ_Cu"], height=0.4, label="Cu", color="C1")
-    ax.barh(y + 0.2, b["pearson_dQ_Zr"], height=0.4, label="Zr", color="C2")
-    ax.axvline(0, color="k", lw=0.8)
-    ax.set(xlabel="binned Pearson r with mean ΔQ", xlim=(-1.05, 1.05))
-    ax.legend(fontsize=7, loc="lower right")
-    ax = axes[2]
-    ax.barh(y, b["xi"], xerr=b["xi_err"].where(b["xi_err"] < b["xi"].abs() * 3),
-            color="C4", error_kw={"lw": 0.6})
-    ax.set(xlabel="correlation length ξ (Å)")
-    for a in axes:
-        a.grid(axis="x", alpha=0.3)
-    fig.suptitle("Descriptor leaderboard (oriented: larger = more defect-like; "
-                 "red = SVM decision values)", fontsize=9)
-    fig.tight_layout()
-    save(fig, path)
-
-
-def fig_entropy(curves: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> None:
-    """S(t), the atom-averaged time-relevant Voronoi entropy along the 700 K run (paper
-    003 Fig. 1C): one thin line per sample and species, log time axis."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from igd.common.plotting import save
-
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    for s, c in curves.items():
-        if c.empty:
-            continue
-        for col, style in (("S_mean", "-"), ("S_mean_Cu", ":"), ("S_mean_Zr", "--")):
-            if col in c:
-                ax.plot(c["t"], c[col], style, lw=1,
-                        color={"S_mean": "k", "S_mean_Cu": "C1", "S_mean_Zr": "C2"}[col],
-                        alpha=0.7, label=f"{col[7:] or 'all'}" if s == next(iter(curves))
-                        else None)
-    ax.set(xscale="log", xlabel="t (ps) at 700 K", ylabel=r"$\langle S_i(t)\rangle$ (nats)",
-           title="Voronoi-index Shannon entropy along the run")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    save(fig, path)
+    ``per_atom`` the table of every sample (column ``sample``; equal-sized samples),
+    the other arguments as :func:`build_leaderboard`.
+    """
+    n_test = int(per_atom["sample"].isin(test_samples).sum())
+    return (f"Descriptor leaderboard: {len(samples)} samples × "
+            f"{len(per_atom) // len(samples)} atoms; AUC and χ (top/bottom "
+            f"{100 * chi_fraction:g} %) for rearrangement on the held-out sample(s) "
+            f"{', '.join(test_samples)} ({n_test} atoms); binned Pearson r (≈"
+            f"{bin_atoms} atoms per bin, ≥ {min_bins} bins, per species) and "
+            f"Spearman ρ with the mean ΔQ and I_BP on {correlation_samples} samples; "
+            "ξ from C(r) ∝ exp(−r/ξ) pooled over those samples. Sign: each descriptor is "
+            "multiplied by `sign` so that larger = more defect-like (good descriptors: "
+            "AUC > 0.5, r/ρ with ΔQ < 0, with I_BP > 0).")
