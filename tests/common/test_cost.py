@@ -1,4 +1,6 @@
-"""igd.common.cost: job counts equal Snakemake's, costs linear in atoms and steps, grouping."""
+"""igd.common.cost: job counts equal Snakemake's, costs linear in atoms and steps, grouping;
+requested runtimes are the model's wall time on the job's cores × the margin; stages, rules
+and job counts read from the rule files (igd.common.rules)."""
 
 from __future__ import annotations
 
@@ -17,10 +19,13 @@ def default() -> dict:
     return cost.load_config(ROOT / "config" / "config.yaml", ROOT / "config" / "config.yaml")
 
 
-def _dry_run_jobs(workdir, configfile: str) -> dict[str, int]:
-    """Rule → job count from the 'Job stats' table of `snakemake -n`."""
+def _dry_run(workdir, configfile: str) -> str:
     proc = run_snakemake(workdir, "-n", "--configfile", configfile, timeout=300)
-    text = proc.stdout + proc.stderr
+    return proc.stdout + proc.stderr
+
+
+def _dry_run_jobs(text: str) -> dict[str, int]:
+    """Rule → job count from the 'Job stats' table of `snakemake -n`."""
     table = text[text.index("Job stats:"):]
     jobs = {}
     for line in table.splitlines()[3:]:
@@ -35,18 +40,38 @@ def _dry_run_jobs(workdir, configfile: str) -> dict[str, int]:
 @pytest.mark.parametrize("configfile", ["config/config.yaml", "config/smoke.yaml"])
 def test_job_counts_equal_snakemake_dry_run(tmp_path, configfile):
     work = copy_workflow(tmp_path)
-    dry = _dry_run_jobs(work, configfile)
+    text = _dry_run(work, configfile)
+    dry = _dry_run_jobs(text)
     total = dry.pop("total")
-    expected = cost.rule_jobs(cost.load_config(work / configfile, work / "config/config.yaml"))
+    config = cost.load_config(work / configfile, work / "config/config.yaml")
+    expected = cost.rule_jobs(config, work / "Snakefile")
     assert dry == expected
     assert sum(expected.values()) == total
+    # every job asks for what the cost model says (rule_resources → job_resources)
+    asked = _dry_run_runtimes(text)
+    assert set(asked) == set(expected) - set(cost.target_rules(work / "Snakefile"))
+    for rule, runtimes in asked.items():
+        assert runtimes == {cost.job_resources(rule, config)["runtime"]}, rule
+
+
+def _dry_run_runtimes(text: str) -> dict[str, set[int]]:
+    """Rule → the runtimes its jobs request in `snakemake -n`."""
+    out: dict[str, set[int]] = {}
+    rule = None
+    for line in text.splitlines():
+        m = re.match(r"^(?:local)?rule (\w+):", line)
+        rule = m.group(1) if m else rule
+        m = re.match(r"^\s+resources:.*\bruntime=(\d+)", line)
+        if m and rule:
+            out.setdefault(rule, set()).add(int(m.group(1)))
+    return out
 
 
 def test_every_rule_has_a_stage():
     rules = set()
     for smk in [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]:
         rules |= set(re.findall(r"^rule (\w+):", smk.read_text(), flags=re.M))
-    staged = {r for rs in cost.STAGES.values() for r in rs}
+    staged = {r for rs in cost.stages().values() for r in rs}
     assert rules == staged
 
 
@@ -165,7 +190,192 @@ def test_paper_table(capsys):
     assert total["jobs"] == sum(cost.rule_jobs(paper).values())
     assert 100 <= total["submissions"] < 1000          # hundreds, not thousands
     assert 1e4 < total["core_hours"] < 1e6              # README: ~2.0e4 core-hours
-    assert df.loc["ARTn", "core_hours"] > df.loc["vMSD", "core_hours"]
+    stage = {r: st for st, rs in cost.stages().items() for r in rs}
+    assert df.loc[stage["artn_chunk"], "core_hours"] > df.loc[stage["vmsd"], "core_hours"]
     assert re.search(rf"total\s+{int(total['jobs'])}\s+{int(total['submissions'])}\s", out)
-    for stage in cost.STAGES:
-        assert stage in out
+    for name in cost.stages():
+        assert name in out
+
+
+# --------------------------------------------------------------------------------------
+# One model: the requested runtime is the model's wall time on the job's cores × margin
+# --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def configs(default) -> dict[str, dict]:
+    base = ROOT / "config" / "config.yaml"
+    return {"default": default,
+            "smoke": cost.load_config(ROOT / "config" / "smoke.yaml", base),
+            "paper": cost.load_config(ROOT / "config" / "paper.yaml", base)}
+
+
+def _lammps(config, threads, ranks):
+    return _scaled(config, lammps__threads=threads, lammps__mpi_tasks=ranks)
+
+
+def test_job_resources_are_the_model_wall_time(configs):
+    """runtime = ceil(max(10, margin × (parallel CPU / cores + serial CPU) / 60)) × attempt,
+    and the CPU seconds are the ones igd-cost sums."""
+    for name, config in configs.items():
+        jobs = cost.rule_jobs(config)
+        cpu = cost.rule_cpu_seconds(config)
+        for rule in set(jobs) - set(cost.target_rules()):
+            job = cost.job_cost(rule, config)
+            assert cpu[rule] == pytest.approx(jobs[rule] * job.cpu), (name, rule)
+            margin = cost.MD_MARGIN if rule in ("glass", "vmsd", "dynamics") else cost.MARGIN
+            wall = job.parallel / cost.job_cores(rule, config) + job.serial
+            for attempt in (1, 2, 3):
+                minutes = math.ceil(max(10, margin * wall / 60)) * attempt
+                assert cost.job_resources(rule, config, attempt=attempt)["runtime"] == minutes
+
+
+def test_mpi_runtime_divides_by_ranks_and_threads(configs):
+    """Issue #21: with several ranks the request is the wall time on all of them."""
+    paper = configs["paper"]
+    assert cost.job_cores("glass", paper) == 16              # 8 ranks × 2 threads
+    one_threaded = _lammps(paper, 1, 16)
+    serial = _lammps(paper, 1, 1)
+    for rule in cost.MPI_RULES:
+        assert cost.job_runtime(rule, one_threaded) == cost.job_runtime(rule, paper)
+    for config in (paper, one_threaded):
+        cpu = cost.job_cost("glass", config).cpu
+        assert cost.job_runtime("glass", config) == pytest.approx(
+            cpu / 16 * cost.MD_MARGIN / 60, abs=1)
+    assert cost.job_runtime("glass", serial) == pytest.approx(
+        16 * cost.job_runtime("glass", paper), rel=1e-3)
+    for rule in ("aqs", "dynamics"):   # above the 10-minute floor on 16 cores (vmsd is not)
+        assert cost.job_runtime(rule, serial) == pytest.approx(
+            16 * cost.job_runtime(rule, paper), abs=16), rule   # ceil: ≤ 1 min each
+    # ARTn chunks are serial LAMMPS on lammps.threads; learn on learning.threads
+    assert cost.job_cores("artn_chunk", paper) == paper["lammps"]["threads"]
+    assert cost.job_cores("artn_chunk", one_threaded) == 1
+    assert cost.job_cores("learn", paper) == paper["learning"]["threads"]
+    assert cost.job_cores("fig02", paper) == 1
+
+
+def test_sparse_hessian_runs_on_rank_zero(configs):
+    """The sparse route runs on rank 0 alone: more ranks do not shorten it."""
+    paper = configs["paper"]
+    assert paper["system"]["n_atoms"] > paper["hessian"]["max_dense_atoms"]
+    assert cost.job_cost("hessian", paper).parallel == 0
+    assert cost.job_runtime("hessian", _lammps(paper, 1, 1)) == cost.job_runtime("hessian", paper)
+
+
+def test_mpi_rules_are_the_workflows():
+    """MPI_RULES are the rules whose resources say mpi=True."""
+    mpi = set()
+    for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
+        mpi |= set(re.findall(r'rule_resources\("(\w+)", mpi=True\)', smk.read_text()))
+    assert mpi == set(cost.MPI_RULES)
+
+
+def test_requests_within_bounds(configs):
+    """Smoke and default ask for the 10-minute floor (ARTn chunks of the default: less
+    than half an hour); no paper job asks for more than a week, and only the quench more
+    than a day."""
+    for rule in set(cost.rule_jobs(configs["smoke"])) - set(cost.target_rules()):
+        assert cost.job_runtime(rule, configs["smoke"]) == 10, rule
+        assert cost.job_runtime(rule, configs["default"]) == (
+            18 if rule == "artn_chunk" else 10), rule
+    paper = {r: cost.job_runtime(r, configs["paper"]) for r in cost.rule_jobs(configs["paper"])}
+    assert max(paper.values()) == paper["glass"] < 7 * 24 * 60
+    assert sorted(paper.values())[-2] < 24 * 60
+
+
+def test_artn_constant_from_the_default_run():
+    """5.2 µs per atom per call reproduces the default run's 336 s CPU per chunk
+    (67.3 min / 12) within 5 %."""
+    model = cost.CostModel()
+    attempts = (1 - (1 - model.artn_success) ** 10) / model.artn_success
+    calls = 125 * 2 * attempts * model.artn_calls_per_attempt
+    assert calls * 500 * model.artn_s_per_atom_call == pytest.approx(67.3 * 60 / 12, rel=0.05)
+
+
+# --------------------------------------------------------------------------------------
+# Stages, rules and job counts come from the rule files
+# --------------------------------------------------------------------------------------
+
+SNAKEFILE = """\
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/zeta.smk"
+include: "workflow/rules/alpha.smk"
+
+
+rule all:
+    input:
+        "results/done.txt",
+    default_target: True
+"""
+
+ZETA = """\
+X = 1
+
+
+rule make:
+    input:
+        "in.txt",
+    output:
+        table="results/{sample}/shear/{direction}.parquet",
+        trace=temp("results/{sample}/shear/{direction,xy|yz}_trace.parquet"),
+    shell:
+        "touch {output}"
+
+
+rule per_t:
+    output:
+        vmsd=expand("results/{{sample}}/vmsd/{T}K.parquet", T=[100, 200]),
+    shell:
+        "touch {output}"
+"""
+
+ALPHA = """\
+# a comment between rules
+rule chunk:
+    output:
+        events="results/{sample}/artn/{chunk}.parquet",
+    # a comment inside the rule
+    shell:
+        "touch {output}"
+
+
+rule gather:
+    input:
+        expand("results/{sample}/artn/{chunk}.parquet", sample=["s0"], chunk=[0]),
+    output:
+        report(
+            "results/figures/fig.png",
+            caption="../report/fig.rst",
+            category="ARTn",
+        ),
+        tables=expand("results/{sample}/x.parquet", sample=["s0", "s1"]),
+    shell:
+        "touch {output}"
+"""
+
+
+def test_stages_and_jobs_from_rule_files(tmp_path):
+    rules = tmp_path / "workflow" / "rules"
+    rules.mkdir(parents=True)
+    (tmp_path / "Snakefile").write_text(SNAKEFILE)
+    (rules / "common.smk").write_text("def f():\n    return 1\n")
+    (rules / "zeta.smk").write_text(ZETA)
+    (rules / "alpha.smk").write_text(ALPHA)
+    snakefile = tmp_path / "Snakefile"
+    assert list(cost.stages(snakefile).items()) == [
+        ("zeta", ("make", "per_t")), ("alpha", ("chunk", "gather")), ("Snakefile", ("all",))]
+    config = {"n_samples": 3, "shear": {"directions": ["xy", "yz"]},
+              "vmsd": {"temperatures": {"start": 100, "stop": 500, "step": 200}},
+              "artn": {"chunks": 4}}
+    assert cost.rule_jobs(config, snakefile) == {
+        "make": 6, "per_t": 3, "chunk": 12, "gather": 1, "all": 1}
+    assert cost.target_rules(snakefile) == ["all"]
+    df = cost.estimate(_scaled_default(), snakefile=snakefile)
+    assert list(df.index) == ["zeta", "alpha", "Snakefile", "total"]
+
+
+def _scaled_default():
+    config = cost.load_config(ROOT / "config" / "config.yaml", ROOT / "config" / "config.yaml")
+    return _scaled(config, n_samples=3)

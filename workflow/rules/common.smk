@@ -88,9 +88,11 @@ def without(section, *keys):
 
 
 def rule_resources(rule_name, mpi=False):
-    """``resources`` of a rule from the one cost model (igd.common.cost.job_resources):
-    mem_mb and runtime (minutes, grown with each retry), plus the MPI launch of the
-    LAMMPS shell rules (``mpi=True``)."""
+    """``resources`` of ``rule_name`` from the one cost model, igd.common.cost.job_resources;
+    mem_mb and runtime (minutes: the expected wall time on the cores the job asks for,
+    lammps.threads × lammps.mpi_tasks for the MPI rules, times a margin; grown with each
+    retry), plus the MPI launch of the LAMMPS shell rules (``mpi=True``, which must match
+    igd.common.cost.MPI_RULES: tested)."""
 
     def mem_mb(wildcards, threads):
         return igdcost.job_resources(rule_name, config, threads=threads)["mem_mb"]

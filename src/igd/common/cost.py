@@ -1,12 +1,17 @@
-"""What a config costs before anything runs: jobs, SLURM submissions and core-hours per stage.
+"""What a config costs, before anything runs: the one cost model of the workflow.
 
-``python -m igd.common.cost --configfile config/paper.yaml`` (or ``igd-cost …``) prints one row
-per stage. The job counts are the workflow's (one job per sample, direction, temperature,
-ARTn chunk, …; tested equal to ``snakemake -n``); the submissions are what the SLURM
-profile's ``groups``/``group-components`` make of them; the core-hours come from measured
-costs (:class:`CostModel`, README "Measured times" and "Benchmarks"), linear in atoms and
-steps, without the rules' safety margins. Core-hours are CPU time: with perfect scaling a
-job on ``threads × mpi_tasks`` cores takes core-hours / cores of wall time.
+Every number about the cost of a job comes from here: the rules' requested ``runtime`` and
+``mem_mb`` (:func:`job_resources`, through ``rule_resources`` in workflow/rules/common.smk)
+and ``python -m igd.common.cost --configfile config/paper.yaml`` (``igd-cost``), which prints
+one row per stage: Snakemake jobs, SLURM submissions after the profile's ``groups`` /
+``group-components``, core-hours (CPU time from :class:`CostModel`, without margins), the
+longest job's CPU hours and the longest wall time a job of the stage requests.
+
+A job's requested runtime is its expected wall time on the cores it asks for
+(:func:`job_cores`) times a stated margin, at least 10 minutes, times the retry ``attempt``.
+The stages, rules and job counts come from the workflow's files (:mod:`igd.common.rules`:
+the ``workflow/rules/<stage>.smk`` file defining a rule is its stage; one job per value of
+its output wildcards), tested equal to ``snakemake -n``.
 """
 
 from __future__ import annotations
@@ -16,82 +21,132 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 import yaml
 
+from igd.common.config import grid
+from igd.common.rules import read_profile, rule_jobs, stages, submissions  # noqa: F401
+from igd.common.rules import target_rules, workflow_rules
+
 ROOT = Path(__file__).resolve().parents[3]
 
-# Stage of every rule of the workflow (workflow/rules/*.smk), in pipeline order.
-STAGES: dict[str, tuple[str, ...]] = {
-    "glass": ("glass", "rdf", "fig01_rdf"),
-    "AQS": ("aqs", "labels", "fig03"),
-    "structure": ("structure",),
-    "vMSD": ("vmsd", "fig_vmsd"),
-    "ARTn": ("artn_chunk", "artn_gather", "fig02"),
-    "Hessian": ("hessian", "fig05"),
-    "dynamics": ("dynamics", "structure_factor", "fig06"),
-    "learning": ("features", "learn", "analysis", "fig04", "fig08", "fig09", "fig10",
-                 "fig11", "fig12", "fig13", "fig14", "snapshots", "ovito_dump", "report_tables",
-                 "all"),
-    "descriptors": ("descriptors_local", "structural_flexibility", "leaderboard",
-                    "fig_leaderboard", "fig_entropy"),
-}
-# Rules that run no job of their own (Snakemake does not submit them).
-NORUN = ("all",)
+MD_MARGIN = 2.0
+"""Safety factor of the MD rules (glass, vmsd, dynamics): the slowest single-core MD rate
+measured, 4.2 µs per atom-step (19 652 atoms at 12 steps/s on a loaded core, README
+"Benchmarks"), is 1.9× :attr:`CostModel.md_s_per_atom_step`."""
+MARGIN = 3.0
+"""Safety factor of every other rule. ARTn: the default run's chunks took 297–588 s of wall
+time around 336 s of CPU (1.75×), and 7 ms per 500-atom force call was measured on a loaded
+machine (2.7× the model); AQS: 0.6–0.75 s of wall per minimisation in the default run
+against the model's 0.35 s (2.1×)."""
+MIN_RUNTIME = 10
+"""Minutes: the shortest runtime any job asks for (start-up, scheduling, small rules)."""
+
+MPI_RULES = ("glass", "aqs", "vmsd", "hessian", "dynamics")
+"""The LAMMPS rules started under MPI: ``lammps.mpi_tasks`` ranks × ``lammps.threads``
+(``rule_resources(rule, mpi=True)``; tested against the rule files)."""
 
 
 @dataclass(frozen=True)
 class CostModel:
-    """Measured costs on one core (CPU seconds), from the default run and the benchmarks.
+    """Measured CPU costs on one core, each with its source (README "Measured times",
+    "Benchmarks", the benchmarks/ scripts). Costs are linear in atoms and steps.
 
-    md_s_per_atom_step: MD, s per atom per step (2.2 µs measured for the 500-atom glass
-        job, 71 s CPU for 65 000 steps; 2.5 µs is what the rules budget).
-    min_s_per_atom: one AQS minimisation, s per atom (0.35 s on 500 atoms, ~14 s on
-        19 652 with CG; the rules' constant).
-    artn_calls_per_attempt: force calls per ARTn attempt (median 354 per converged saddle,
-        benchmarks/bench_artn.py).
-    artn_success: fraction of ARTn attempts that converge (0.62–0.65 measured); an event
-        takes (1 − (1 − p)^m) / p attempts on average with at most m attempts.
-    artn_s_per_atom_call: s per atom per force call including the Python driver
-        (255 s CPU for 250 events of 500 atoms in the default run: 4.0 µs).
-    artn_refine_calls: force calls of the local mode's refinement of a converged saddle
-        (median: 105 from 12 to 20 Å at 0.005 eV/Å, 36 at 0.05 eV/Å;
-        benchmarks/bench_artn_local.py).
-    artn_local_core_extra: Å added to a carved sphere's radius for its cost
-        (:func:`local_call_atoms`: density range 6 Å + margin 0.5 Å of Mendelev CuZr).
-    artn_local_exact_shell: the exact EAM frozen shell (``frozen_shell: null``), Å:
-        max(pair range, 2 × density range) + margin, 12.5 Å for Mendelev CuZr.
-    hessian_force_s, hessian_eigh_s: the dense Hessian of 500 atoms: 9 s of force calls
-        (∝ N²) and 2 s of diagonalisation (∝ N³).
-    hessian_kpm_s_per_atom: the sparse route above ``hessian.max_dense_atoms``, s per atom
-        per KPM probe set (~1 000 s CPU for one set on 20 000 atoms,
-        benchmarks/bench_hessian_sparse.py).
-    descriptors_s_per_atom: the local descriptors (Voronoi per frame), ~2 s on 500 atoms.
-    structure_s_per_atom: G + S2 features, s per atom (3.3 s CPU for 19 652 atoms).
-    svm_fit_s: one SVM fit on 2 000 rows (0.34 s), ∝ rows^2.25 (benchmarks/bench_svm.py).
-    job_overhead_s: Snakemake and Python start-up of every job (also the small rules).
+    md_s_per_atom_step: MD, s per atom per step: 2.2 µs, the default run's 500-atom glass
+        job (71 s CPU for 65 000 steps: 71 / 65 000 / 500 = 2.2e-6).
+    min_s_per_atom: one CG minimisation, s per atom: 7e-4, bench_aqs.py on 500 atoms
+        (0.25–0.44 s CPU, 0.35 s / 500) and FIRE on 13 500 atoms (9.4 s / 13 500); CG on
+        13 500 atoms is cheaper (1.7–2.0 s).
+    artn_calls_per_attempt: force calls per ARTn attempt: 350 (bench_artn.py median 354
+        per converged saddle; 351 in the default run).
+    artn_success: fraction of attempts that converge: 0.65 (62–65 %, bench_artn.py and
+        the default run); with at most m attempts an event takes (1 − (1 − p)^m) / p,
+        1.54 at m = 10.
+    artn_s_per_atom_call: s per atom per force call, Python driver included: 5.2 µs.
+        The default run: 67.3 min CPU over 12 artn_chunk jobs = 336 s per job of
+        125 atoms × 2 events × 1.54 attempts × 350 calls = 134 750 calls, i.e. 2.5 ms per
+        500-atom call = 5.0 µs per atom (430 s of wall per job on shared cores: 6.4 µs);
+        bench_artn_local.py: a full-box call 101–104 ms at 19 652 atoms, 5.1–5.3 µs per
+        atom at both 18 000 and 22 500 atoms (LAMMPS' limit, linear in N). The two
+        earlier constants were 4.0 µs (255 s CPU per job in an earlier default run) and
+        14 µs (7 ms per 500-atom call, a loaded machine's wall time: 2.7× the CPU cost,
+        now covered by :data:`MARGIN`). In the local mode a call costs
+        :func:`local_call_atoms` atoms: 1 970 for the paper's 20 Å sphere, 10 ms, where
+        bench_artn_local.py measured 6.4–6.6 ms (conservative by 1.55×).
+    artn_refine_calls: force calls of the local mode's refinement of a converged saddle:
+        105 (median from 12 to 20 Å at 0.005 eV/Å; 36 at 0.05 eV/Å; bench_artn_local.py).
+    artn_local_core_extra: Å added to a carved sphere's radius for its cost: 6.5 (density
+        range 6 Å + margin 0.5 Å of Mendelev CuZr; :func:`local_call_atoms`).
+    artn_local_exact_shell: the exact EAM frozen shell (``frozen_shell: null``), Å: 12.5,
+        max(pair range, 2 × density range) + margin for Mendelev CuZr.
+    hessian_force_s, hessian_eigh_s: the dense Hessian of 500 atoms (README
+        "Benchmarks"): 9.4 s of ``dynamical_matrix`` (6N calls, ∝ N², on every rank)
+        and 2 s of ``eigh`` (∝ N³, rank 0 alone).
+    hessian_kpm_s_per_atom: the sparse route above ``hessian.max_dense_atoms``, s per
+        atom per KPM probe set: 0.05 (~1 000 s CPU for one set on 20 000 atoms,
+        bench_hessian_sparse.py); rank 0 alone.
+    hessian_build_s_per_atom: assembling the sparse EAM Hessian: 4.1e-3 (82 s on 20 000
+        atoms, bench_hessian_sparse.py).
+    hessian_lu_s: the shift-invert lowest modes up to ``hessian.sparse.max_lu_atoms``:
+        300 s (on 2 000 atoms the sparse route took as long as the dense one, ≈ 280 s by
+        the dense constants above).
+    descriptors_s_per_atom: the local descriptors (Voronoi per frame of the 700 K run):
+        4e-3, ~2 s on 500 atoms (smoke run: 2.0–2.3 s CPU, start-up included).
+    structure_s_per_atom: G + S2 features: 1.7e-4 (bench_structure.py: 3.0–3.6 s CPU for
+        19 652 atoms).
+    analysis_s_per_atom: the neighbour passes of ``analysis`` and ``leaderboard`` over all
+        samples' atoms: 2.9e-3, a bound from the smoke run (1.9 and 2.9 s CPU for
+        2 × 500 atoms, start-up included).
+    svm_fit_s: one SVM fit on 2 000 rows, the mean over LIBSVM's 110-point grid: 0.34 s
+        (37.6 s CPU for the grid, bench_svm.py), ∝ rows^svm_exponent.
+    svm_exponent: 2.25, the median of the measured 2.19–2.50 (bench_svm.py).
+    svm_models: models fitted by ``learn`` (igd.learning.svm.DEFAULT_MODELS: all, vmsd,
+        dQ, G, S2).
+    job_overhead_s: Snakemake and Python start-up of every job, and the whole of the small
+        rules: 5 s (smoke run: figures 1.5–3.4 s CPU, fig14 5.4 s).
     """
 
-    md_s_per_atom_step: float = 2.5e-6
+    md_s_per_atom_step: float = 2.2e-6
     min_s_per_atom: float = 7.0e-4
     artn_calls_per_attempt: float = 350.0
     artn_success: float = 0.65
-    artn_s_per_atom_call: float = 4.0e-6
+    artn_s_per_atom_call: float = 5.2e-6
     artn_refine_calls: float = 105.0
     artn_local_core_extra: float = 6.5
     artn_local_exact_shell: float = 12.5
-    hessian_force_s: float = 9.0
+    hessian_force_s: float = 9.4
     hessian_eigh_s: float = 2.0
     hessian_kpm_s_per_atom: float = 0.05
+    hessian_build_s_per_atom: float = 4.1e-3
+    hessian_lu_s: float = 300.0
     descriptors_s_per_atom: float = 4.0e-3
     structure_s_per_atom: float = 1.7e-4
+    analysis_s_per_atom: float = 2.9e-3
     svm_fit_s: float = 0.34
+    svm_exponent: float = 2.25
+    svm_models: float = 5.0
     job_overhead_s: float = 5.0
 
 
-def local_call_atoms(radius: float, density: float, model: "CostModel",
+class JobCost(NamedTuple):
+    """CPU seconds of one job: ``parallel`` runs on all its cores, ``serial`` on one
+    (start-up, rank 0's linear algebra)."""
+
+    parallel: float
+    serial: float
+
+    @property
+    def cpu(self) -> float:
+        return self.parallel + self.serial
+
+    def wall(self, cores: int) -> float:
+        """Expected wall seconds on ``cores`` cores (perfect scaling of ``parallel``)."""
+        return self.parallel / max(1, cores) + self.serial
+
+
+def local_call_atoms(radius: float, density: float, model: CostModel,
                      shell: float | None = None, exclude: bool = True) -> float:
     """Atoms a force call on a carved ARTn sphere of active ``radius`` (Å) costs as many
     of the full box: those within radius + ``shell`` (the frozen shell, None: the exact
@@ -104,9 +159,196 @@ def local_call_atoms(radius: float, density: float, model: "CostModel",
     return density * 4.0 / 3.0 * math.pi * (radius + extra) ** 3
 
 
-def _grid_len(spec: Mapping[str, float]) -> int:
-    """Points of a start..stop..step config grid (inclusive; igd.common.config.grid)."""
-    return int(math.floor((spec["stop"] - spec["start"]) / spec["step"] + 1e-9)) + 1
+def _artn_chunk_s(config: Mapping[str, Any], model: CostModel) -> float:
+    """CPU seconds of one ARTn chunk: searches × attempts × calls × atoms per call."""
+    art, n = config["artn"], config["system"]["n_atoms"]
+    search = art["search"]
+    events = math.ceil(n / art["atom_stride"]) * search["n_events"] / art["chunks"]
+    m, p = search.get("max_attempts", 10), model.artn_success
+    attempts = (1 - (1 - p) ** m) / p if m > 0 else 0.0
+    calls = events * attempts * model.artn_calls_per_attempt
+    if not search.get("local"):
+        return calls * n * model.artn_s_per_atom_call
+    rho = config["system"]["initial"]["density"]
+    shell, exclude = search.get("frozen_shell"), search.get("local_exclude", True)
+    atoms = calls * local_call_atoms(search["local_radius"], rho, model, shell, exclude)
+    refine = search.get("local_refine_radius")
+    if refine is not None:   # every converged event again on the larger sphere
+        atoms += (events * (1 - (1 - p) ** m) * model.artn_refine_calls
+                  * local_call_atoms(refine, rho, model, shell, exclude))
+    return atoms * model.artn_s_per_atom_call
+
+
+def _learn_s(config: Mapping[str, Any], model: CostModel) -> float:
+    """CPU seconds of ``learn``: the CV grid (points × folds fits per model, on at most
+    ``cv_max_rows`` rows) and one refit per model on all training rows, a quarter of the
+    training samples' atoms (≤ 12.5 % rearranged, balanced)."""
+    lc = config["learning"]
+    n_test = len(lc.get("test_samples") or [None])
+    rows = config["system"]["n_atoms"] * max(1, config["n_samples"] - n_test) // 4
+    cv_rows = min(rows, lc.get("cv_max_rows") or rows)
+    fit = lambda r: model.svm_fit_s * (max(r, 500) / 2000) ** model.svm_exponent  # noqa: E731
+    points = len(grid(lc["log2C"])) * len(grid(lc["log2gamma"]))
+    return model.svm_models * (points * lc["cv_folds"] * fit(cv_rows) + fit(rows))
+
+
+def job_cost(rule: str, config: Mapping[str, Any], model: CostModel = CostModel()) -> JobCost:
+    """CPU seconds of one job of ``rule`` under ``config`` (start-up included); rules
+    without a formula below cost the start-up alone."""
+    n, s = config["system"]["n_atoms"], config["n_samples"]
+    md = n * model.md_s_per_atom_step
+    par = ser = 0.0
+    if rule == "glass":   # MD, then three minimisations (fixed box, box relaxed, fixed box)
+        from igd.glass.quench import phase_steps  # noqa: PLC0415
+
+        par = sum(phase_steps(config["glass"]).values()) * md + 3 * n * model.min_s_per_atom
+    elif rule == "aqs":
+        sh = config["shear"]
+        par = round(sh["strain_max"] / sh["strain_step"]) * n * model.min_s_per_atom
+    elif rule == "vmsd":
+        v = config["vmsd"]
+        par = (v["duration"] + v["equilibration"]) / v["timestep"] * md
+    elif rule == "dynamics":
+        par = config["dynamics"]["t_max"] / config["dynamics"]["timestep"] * md
+    elif rule == "artn_chunk":
+        par = _artn_chunk_s(config, model)
+    elif rule == "hessian":
+        h = config["hessian"]
+        if n <= h["max_dense_atoms"]:   # force calls on every rank, eigh on rank 0
+            par = model.hessian_force_s * (n / 500) ** 2
+            ser = model.hessian_eigh_s * (n / 500) ** 3
+        else:   # sparse EAM Hessian + KPM local DOS (igd.hessian.vdos): rank 0 alone
+            ser = n * (model.hessian_build_s_per_atom
+                       + model.hessian_kpm_s_per_atom * h["sparse"]["realisations"])
+            ser += model.hessian_lu_s if n <= h["sparse"]["max_lu_atoms"] else 0.0
+    elif rule == "learn":
+        par = _learn_s(config, model)
+    elif rule == "structure":
+        ser = n * model.structure_s_per_atom
+    elif rule == "descriptors_local":
+        ser = n * model.descriptors_s_per_atom
+    elif rule in ("analysis", "leaderboard"):
+        ser = n * s * model.analysis_s_per_atom
+    return JobCost(par, ser + model.job_overhead_s)
+
+
+def job_cores(rule: str, config: Mapping[str, Any]) -> int:
+    """Cores one job of ``rule`` asks for: ``lammps.threads × lammps.mpi_tasks`` for the
+    MPI rules, ``lammps.threads`` for ``artn_chunk``, ``learning.threads`` for ``learn``,
+    else 1 (the rules' ``threads:`` and ``resources.tasks``)."""
+    lmp = config["lammps"]
+    if rule in MPI_RULES:
+        return lmp["threads"] * lmp["mpi_tasks"]
+    if rule == "artn_chunk":
+        return lmp["threads"]
+    if rule == "learn":
+        return config["learning"]["threads"]
+    return 1
+
+
+def job_runtime(rule: str, config: Mapping[str, Any], attempt: int = 1,
+                model: CostModel = CostModel()) -> int:
+    """Minutes one job of ``rule`` asks for: its wall time on :func:`job_cores` cores ×
+    :data:`MD_MARGIN` (MD rules) or :data:`MARGIN`, at least :data:`MIN_RUNTIME`, ×
+    the retry ``attempt``."""
+    margin = MD_MARGIN if rule in ("glass", "vmsd", "dynamics") else MARGIN
+    wall = job_cost(rule, config, model).wall(job_cores(rule, config))
+    return math.ceil(max(MIN_RUNTIME, margin * wall / 60)) * attempt
+
+
+def job_mem_mb(rule: str, config: Mapping[str, Any], threads: int = 1) -> int:
+    """MB of memory one job of ``rule`` asks for (1 GB for the small rules)."""
+    n, s = config["system"]["n_atoms"], config["n_samples"]
+    if rule in ("glass", "aqs", "vmsd", "dynamics", "artn_chunk", "descriptors_local"):
+        return 1000 + n // 10
+    if rule == "hessian":
+        if n <= config["hessian"]["max_dense_atoms"]:   # matrix + eigenvectors, 2·(3N)²·8 B
+            return 1000 + int(2.2 * (3 * n) ** 2 * 8 / 1e6)
+        return 1000 + n // 4   # sparse: 4.7 GB measured at 20 000 atoms (the assembly)
+    if rule == "learn":   # a kernel cache and a copy of the rows per process
+        return 1000 + threads * (config["learning"]["cache_size_mb"] + n // 10)
+    if rule in ("structure", "features"):
+        return 1000 + n // 20
+    if rule in ("rdf", "structure_factor", "snapshots"):
+        return 2000
+    if rule in ("analysis", "leaderboard"):
+        return 2000 + n // 5
+    if rule == "ovito_dump":
+        return 1000 + n // 5
+    if rule == "fig14":
+        return 1000 + n * s // 5
+    if rule == "fig06":   # all samples' displacement histories: N·K·3 doubles, 3 copies
+        return 1000 + 3 * s * n * 200 * 24 // 10**6
+    if rule == "structural_flexibility":
+        return 1000 + n * s // 50
+    return 1000
+
+
+def job_resources(rule: str, config: Mapping[str, Any], *, attempt: int = 1,
+                  threads: int = 1) -> dict[str, int]:
+    """``mem_mb`` (:func:`job_mem_mb`, ``threads`` the job's) and ``runtime`` (minutes,
+    :func:`job_runtime`) one job of ``rule`` asks for under ``config``; the rules'
+    ``resources`` come from here (``rule_resources`` in workflow/rules/common.smk)."""
+    return {"mem_mb": job_mem_mb(rule, config, threads),
+            "runtime": job_runtime(rule, config, attempt)}
+
+
+def rule_cpu_seconds(config: Mapping[str, Any], model: CostModel = CostModel(),
+                     snakefile: str | Path | None = None) -> dict[str, float]:
+    """CPU seconds (core-seconds) of each rule summed over its jobs, start-up included;
+    0 for a target rule (no job of its own)."""
+    rules = workflow_rules(snakefile)
+    return {name: (jobs * job_cost(name, config, model).cpu if rules[name].runs else 0.0)
+            for name, jobs in rule_jobs(config, snakefile).items()}
+
+
+def estimate(config: Mapping[str, Any], model: CostModel = CostModel(),
+             groups: Mapping[str, str] | None = None,
+             components: Mapping[str, int] | None = None,
+             snakefile: str | Path | None = None) -> pd.DataFrame:
+    """One row per stage: jobs, SLURM submissions, core-hours, the longest job's CPU
+    hours and the longest runtime a job requests (hours, first attempt). Index: stage;
+    a final row 'total'."""
+    rules, jobs = workflow_rules(snakefile), rule_jobs(config, snakefile)
+    subs = submissions(jobs, groups, components, target_rules(snakefile))
+    cpu = rule_cpu_seconds(config, model, snakefile)
+    rows = []
+    for stage, names in stages(snakefile).items():
+        run = [r for r in names if rules[r].runs and jobs[r]]
+        rows.append({"stage": stage, "jobs": sum(jobs[r] for r in names),
+                     "submissions": sum(subs[r] for r in names),
+                     "core_hours": sum(cpu[r] for r in names) / 3600,
+                     "longest_job_core_hours": max((cpu[r] / jobs[r] for r in run),
+                                                   default=0.0) / 3600,
+                     "longest_request_hours": max((job_runtime(r, config, 1, model)
+                                                   for r in run), default=0) / 60})
+    df = pd.DataFrame(rows).set_index("stage")
+    df.loc["total"] = [df["jobs"].sum(), df["submissions"].sum(), df["core_hours"].sum(),
+                       df["longest_job_core_hours"].max(), df["longest_request_hours"].max()]
+    return df.astype({"jobs": int, "submissions": int})
+
+
+def format_table(df: pd.DataFrame, config: Mapping[str, Any]) -> str:
+    """The table ``main`` prints."""
+    lmp = config["lammps"]
+    lines = [f"{config['n_samples']} samples × {config['system']['n_atoms']} atoms; MPI "
+             f"LAMMPS jobs on {job_cores(MPI_RULES[0], config)} core(s) each "
+             f"(lammps.threads × lammps.mpi_tasks), ARTn chunks on {lmp['threads']}; requests: "
+             f"wall time × {MD_MARGIN:g} (MD) or × {MARGIN:g}, at least {MIN_RUNTIME} min",
+             f"{'stage':<12} {'jobs':>7} {'SLURM jobs':>10} {'core-hours':>12} "
+             f"{'longest job (core-h)':>21} {'longest request (h)':>20}"]
+    for row in df.itertuples():
+        if row.Index == "total":
+            lines.append("-" * 87)
+        lines.append(f"{row.Index:<12} {int(row.jobs):>7d} {int(row.submissions):>10d} "
+                     f"{row.core_hours:>12.4g} {row.longest_job_core_hours:>21.3g} "
+                     f"{row.longest_request_hours:>20.3g}")
+    dense = config["hessian"]["max_dense_atoms"]
+    if config["system"]["n_atoms"] > dense:
+        lines.append(f"Hessian: above hessian.max_dense_atoms = {dense} atoms the sparse route "
+                     "(KPM local DOS on rank 0; participation fractions p_i only up to "
+                     "hessian.sparse.max_lu_atoms)")
+    return "\n".join(lines)
 
 
 def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict:
@@ -126,321 +368,12 @@ def load_config(configfile: str | Path | None = None,
     ``configfile``, validated and with the schema's defaults filled in."""
     from igd.common.config import validate  # noqa: PLC0415  (jsonschema + snakemake: slow imports)
 
-    base = Path(base) if base else _default_base()
-    with open(base) as fh:
-        config = yaml.safe_load(fh)
-    if configfile is not None:
-        with open(configfile) as fh:
-            config = merge(config, yaml.safe_load(fh) or {})
-    return validate(config)
-
-
-def _default_base() -> Path:
     here = Path("config/config.yaml")
-    return here if here.exists() else ROOT / "config" / "config.yaml"
-
-
-def rule_jobs(config: Mapping[str, Any]) -> dict[str, int]:
-    """Jobs of every rule for a whole run from scratch (what ``snakemake -n`` counts)."""
-    s = config["n_samples"]
-    d = len(config["shear"]["directions"])
-    t = _grid_len(config["vmsd"]["temperatures"])
-    chunks = config["artn"]["chunks"]
-    jobs = {rule: 1 for rules in STAGES.values() for rule in rules}   # one per run
-    jobs.update({rule: s for rule in ("glass", "rdf", "labels", "structure", "artn_gather",
-                                      "hessian", "dynamics", "structure_factor",
-                                      "features", "ovito_dump",
-                                      "descriptors_local")})
-    jobs.update(aqs=s * d, vmsd=s * t, artn_chunk=s * chunks)
-    return jobs
-
-
-def submissions(jobs: Mapping[str, int], groups: Mapping[str, str] | None = None,
-                components: Mapping[str, int] | None = None) -> dict[str, int]:
-    """SLURM jobs per rule once grouped: a group of N components is one submission.
-
-    ``groups`` maps rule → group name, ``components`` group name → members per
-    submission (the profile's ``groups`` and ``group-components``). Each job of a grouped
-    rule is its own component here (no two jobs of one group depend on each other);
-    a group's submissions are attributed to its first rule. Rules in ``NORUN`` submit
-    nothing.
-    """
-    groups = groups or {}
-    components = components or {}
-    out = {rule: (0 if rule in NORUN else n) for rule, n in jobs.items() if rule not in groups}
-    members: dict[str, list[str]] = {}
-    for rule, group in groups.items():
-        if rule in jobs:
-            members.setdefault(group, []).append(rule)
-    for group, rules in members.items():
-        n = sum(jobs[r] for r in rules)
-        out[rules[0]] = math.ceil(n / max(1, components.get(group, 1)))
-        for r in rules[1:]:
-            out[r] = 0
-    return out
-
-
-def _items(entries: Any) -> dict[str, str]:
-    """A profile list ``["a=b", …]`` or mapping as a dict."""
-    if isinstance(entries, Mapping):
-        return {str(k): str(v) for k, v in entries.items()}
-    return dict(str(e).split("=", 1) for e in entries or [])
-
-
-def read_profile(path: str | Path) -> tuple[dict[str, str], dict[str, int]]:
-    """(groups, group-components) of a Snakemake profile's config.yaml (``{}`` if absent)."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / "config.yaml"
-    if not path.exists():
-        return {}, {}
-    profile = yaml.safe_load(path.read_text()) or {}
-    groups = _items(profile.get("groups"))
-    components = {k: int(v) for k, v in _items(profile.get("group-components")).items()}
-    return groups, components
-
-
-def rule_cpu_seconds(config: Mapping[str, Any], model: CostModel = CostModel()) -> dict[str, float]:
-    """CPU seconds (core-seconds) of each rule summed over its jobs, start-up included."""
-    n = config["system"]["n_atoms"]
-    s = config["n_samples"]
-    jobs = rule_jobs(config)
-    cpu = {rule: model.job_overhead_s * count for rule, count in jobs.items()}
-    cpu["all"] = 0.0
-
-    g = config["glass"]
-    dt = g["timestep"]
-    quench_ps = (g["t_melt"] - g["t_final"]) / (g["quench_rate"] * 1e-12)
-    glass_steps = (g["heat_time"] + g["equilibrate_time"] + quench_ps) / dt
-    # MD, then three minimisations (fixed box, box relaxed, fixed box)
-    cpu["glass"] += s * (glass_steps * n * model.md_s_per_atom_step
-                         + 3 * n * model.min_s_per_atom)
-
-    sh = config["shear"]
-    minimisations = round(sh["strain_max"] / sh["strain_step"])
-    cpu["aqs"] += jobs["aqs"] * minimisations * n * model.min_s_per_atom
-
-    v = config["vmsd"]
-    vmsd_steps = (v["duration"] + v["equilibration"]) / v["timestep"]
-    cpu["vmsd"] += jobs["vmsd"] * vmsd_steps * n * model.md_s_per_atom_step
-
-    art = config["artn"]
-    searched = math.ceil(n / art["atom_stride"])
-    m = art["search"].get("max_attempts", 10)
-    p = model.artn_success
-    attempts = (1 - (1 - p) ** m) / p if m > 0 else 0.0
-    calls = searched * art["search"]["n_events"] * attempts * model.artn_calls_per_attempt
-    if art["search"].get("local"):   # carved spheres: a call costs the cluster's core
-        rho = config["system"]["initial"]["density"]
-        shell = art["search"].get("frozen_shell")
-        exclude = art["search"].get("local_exclude", True)
-        atoms = local_call_atoms(art["search"]["local_radius"], rho, model, shell, exclude)
-        refine = art["search"].get("local_refine_radius")
-        converged = searched * art["search"]["n_events"] * (1 - (1 - p) ** m)
-        cpu["artn_chunk"] += s * model.artn_s_per_atom_call * (
-            calls * atoms + (0.0 if refine is None else
-                             converged * model.artn_refine_calls
-                             * local_call_atoms(refine, rho, model, shell, exclude)))
-    else:
-        cpu["artn_chunk"] += s * calls * n * model.artn_s_per_atom_call
-
-    h = config["hessian"]
-    if n <= h["max_dense_atoms"]:
-        x = n / 500
-        cpu["hessian"] += s * (model.hessian_force_s * x**2 + model.hessian_eigh_s * x**3)
-    else:   # sparse EAM Hessian + KPM local DOS (igd.hessian.vdos.hessian_vdos_sparse)
-        cpu["hessian"] += s * n * model.hessian_kpm_s_per_atom * h["sparse"]["realisations"]
-    cpu["descriptors_local"] += s * n * model.descriptors_s_per_atom
-
-    dyn = config["dynamics"]
-    cpu["dynamics"] += s * dyn["t_max"] / dyn["timestep"] * n * model.md_s_per_atom_step
-
-    cpu["structure"] += s * n * model.structure_s_per_atom
-
-    lc = config["learning"]
-    n_test = len(lc.get("test_samples") or [None])
-    rows = n * max(1, s - n_test) // 4          # balanced training rows (≤ 12.5 % active)
-    rows = min(rows, lc.get("cv_max_rows") or rows)
-    points = _grid_len(lc["log2C"]) * _grid_len(lc["log2gamma"])
-    fits = (points * lc["cv_folds"] + 1) * 5      # grid × folds + refit, 5 models
-    cpu["learn"] += model.svm_fit_s * (max(rows, 500) / 2000) ** 2.25 * fits
-    return cpu
-
-
-def estimate(config: Mapping[str, Any], model: CostModel = CostModel(),
-             groups: Mapping[str, str] | None = None,
-             components: Mapping[str, int] | None = None) -> pd.DataFrame:
-    """One row per stage: jobs, SLURM submissions, core-hours, and the longest job's
-    core-hours (its wall time on one core). Index: stage; a final row 'total'."""
-    jobs = rule_jobs(config)
-    subs = submissions(jobs, groups, components)
-    cpu = rule_cpu_seconds(config, model)
-    rows = []
-    for stage, rules in STAGES.items():
-        longest = max(cpu[r] / jobs[r] for r in rules)
-        rows.append({"stage": stage, "jobs": sum(jobs[r] for r in rules),
-                     "submissions": sum(subs[r] for r in rules),
-                     "core_hours": sum(cpu[r] for r in rules) / 3600,
-                     "longest_job_core_hours": longest / 3600})
-    df = pd.DataFrame(rows).set_index("stage")
-    df.loc["total"] = [df["jobs"].sum(), df["submissions"].sum(), df["core_hours"].sum(),
-                       df["longest_job_core_hours"].max()]
-    return df.astype({"jobs": int, "submissions": int})
-
-
-def format_table(df: pd.DataFrame, config: Mapping[str, Any]) -> str:
-    """The table ``main`` prints."""
-    lmp = config.get("lammps", {})
-    cores = lmp.get("threads", 1) * lmp.get("mpi_tasks", 1)
-    lines = [f"{config['n_samples']} samples × {config['system']['n_atoms']} atoms; MPI "
-             f"LAMMPS jobs on {cores} core(s) each (lammps.threads × lammps.mpi_tasks), "
-             f"ARTn chunks on {lmp.get('threads', 1)}",
-             f"{'stage':<10} {'jobs':>7} {'SLURM jobs':>10} {'core-hours':>12} "
-             f"{'longest job (core-h)':>21}"]
-    for row in df.itertuples():
-        if row.Index == "total":
-            lines.append("-" * 64)
-        lines.append(f"{row.Index:<10} {int(row.jobs):>7d} {int(row.submissions):>10d} "
-                     f"{row.core_hours:>12.4g} {row.longest_job_core_hours:>21.3g}")
-    dense = config.get("hessian", {}).get("max_dense_atoms")
-    if dense is not None and config["system"]["n_atoms"] > dense:
-        lines.append(f"Hessian: above hessian.max_dense_atoms = {dense} atoms the sparse route "
-                     "(KPM local DOS; participation fractions p_i only up to "
-                     "hessian.sparse.max_lu_atoms)")
-    return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------------------
-# What one job asks its executor for (the rules' resources: runtime, mem_mb)
-# --------------------------------------------------------------------------------------
-
-SMALL_JOB = {"mem_mb": 1000, "runtime": 10}
-"""Figures, tables and other small rules: 1 GB, 10 minutes."""
-
-
-def _phase_steps_total(glass: Mapping[str, Any]) -> float:
-    from igd.glass.quench import phase_steps  # noqa: PLC0415
-
-    return float(sum(phase_steps(glass).values()))
-
-
-def job_resources(rule: str, config: Mapping[str, Any], *, attempt: int = 1,
-                  threads: int = 1) -> dict[str, int]:
-    """``mem_mb`` and ``runtime`` (minutes, grown with each retry ``attempt``) that one job
-    of ``rule`` asks for under ``config``; the rules' ``resources`` come from here
-    (``rule_resources`` in ``workflow/rules/common.smk``)."""
-    n = config["system"]["n_atoms"]
-    s = config["n_samples"]
-    lmp_threads = config["lammps"]["threads"]
-
-    def md_minutes(steps: float) -> int:
-        """MD: ~2.5 µs per atom-step on one core, 2x margin, min 10."""
-        return int(max(10, 2 * 2.5e-6 * n * steps / 60 / lmp_threads) * attempt)
-
-    if rule == "glass":
-        return {"mem_mb": 1000 + n // 10, "runtime": md_minutes(_phase_steps_total(config["glass"]))}
-    if rule == "aqs":
-        sh = config["shear"]
-        steps = int(round(sh["strain_max"] / sh["strain_step"]))
-        # measured ~0.35 s per minimisation on 500 atoms, ~14 s on 19 652; 3x margin
-        minutes = max(10, 3 * steps * 7.0e-4 * n / 60 / lmp_threads) * attempt
-        return {"mem_mb": 1000 + n // 10, "runtime": int(minutes)}
-    if rule == "vmsd":
-        v = config["vmsd"]
-        return {"mem_mb": 1000 + n // 10,
-                "runtime": md_minutes((v["duration"] + v["equilibration"]) / v["timestep"])}
-    if rule == "dynamics":
-        d = config["dynamics"]
-        return {"mem_mb": 1000 + n // 10, "runtime": md_minutes(d["t_max"] / d["timestep"])}
-    if rule == "artn_chunk":
-        return {"mem_mb": 1000 + n // 10, "runtime": _artn_minutes(config, attempt)}
-    if rule == "hessian":
-        return {"mem_mb": _hessian_mem_mb(config), "runtime": _hessian_minutes(config, attempt)}
-    if rule == "learn":
-        lc = config["learning"]
-        return {"mem_mb": 1000 + threads * (lc["cache_size_mb"] + n // 10),
-                "runtime": _learn_minutes(config, attempt)}
-    if rule == "structure":
-        return {"mem_mb": 1000 + n // 20, "runtime": 10 * attempt}
-    if rule == "features":
-        return {"mem_mb": 1000 + n // 20, "runtime": 10}
-    if rule in ("rdf", "structure_factor", "snapshots"):
-        return {"mem_mb": 2000, "runtime": 10 * (attempt if rule != "rdf" else 1)}
-    if rule in ("analysis", "leaderboard"):
-        # neighbour passes over all samples: ~1 min per 10 000 atoms (our estimate), min 10
-        return {"mem_mb": 2000 + n // 5, "runtime": max(10, n * s // 10000) * attempt}
-    if rule == "ovito_dump":
-        return {"mem_mb": 1000 + n // 5, "runtime": 10}
-    if rule == "fig14":
-        return {"mem_mb": 1000 + n * s // 5, "runtime": 10}
-    if rule == "fig06":
-        # all samples' displacement histories at once: N·K·3 doubles per sample, 3 copies
-        return {"mem_mb": 1000 + 3 * s * n * 200 * 24 // 10**6, "runtime": 10}
-    if rule == "descriptors_local":
-        # ~2 s on 500 atoms × 35 frames (Voronoi per frame ∝ N), 10x margin, min 10
-        return {"mem_mb": 1000 + n // 10, "runtime": max(10, n // 5000) * attempt}
-    if rule == "structural_flexibility":
-        return {"mem_mb": 1000 + n * s // 50, "runtime": 10}
-    return dict(SMALL_JOB)
-
-
-def _artn_minutes(config: Mapping[str, Any], attempt: int) -> int:
-    """One ARTn chunk: ~350 force calls per search at ~14 µs per atom per force call
-    (7 ms on 500 atoms) — atoms of the box, or of the carved sphere in the local mode
-    (:func:`local_call_atoms`) —, retries included by a 3x margin."""
-    art = config["artn"]
-    search = art["search"]
-    atoms = config["system"]["n_atoms"]
-    searches = atoms / art["chunks"] / art["atom_stride"] * search["n_events"]
-    call_atoms = atoms
-    if search["local"]:
-        radius = max(search["local_radius"], search["local_refine_radius"] or 0.0)
-        call_atoms = min(atoms, local_call_atoms(
-            radius, config["system"]["initial"]["density"], CostModel(),
-            search["frozen_shell"], search["local_exclude"]))
-    seconds = 3 * searches * 350 * 1.4e-5 * call_atoms / config["lammps"]["threads"]
-    return int(max(10, seconds / 60) * attempt)
-
-
-def _hessian_dense(config: Mapping[str, Any]) -> bool:
-    return config["system"]["n_atoms"] <= config["hessian"]["max_dense_atoms"]
-
-
-def _hessian_mem_mb(config: Mapping[str, Any]) -> int:
-    """Dense: matrix + eigenvectors, 2·(3N)²·8 B. Sparse: ~0.25 MB per atom (4.7 GB
-    measured at 20 000 atoms, the assembly of the EAM Hessian)."""
-    n = config["system"]["n_atoms"]
-    if _hessian_dense(config):
-        return 1000 + int(2.2 * (3 * n) ** 2 * 8 / 1e6)
-    return 1000 + n // 4
-
-
-def _hessian_minutes(config: Mapping[str, Any], attempt: int) -> int:
-    """Dense, measured on 500 atoms: 9 s for the 6N force calls (∝ N²) and 2 s for eigh
-    (∝ N³). Sparse: ~0.05 CPU s per atom per KPM probe set plus the shift-invert lowest
-    modes up to max_lu_atoms. 3x."""
-    n = config["system"]["n_atoms"]
-    h = config["hessian"]
-    if _hessian_dense(config):
-        seconds = 9.0 * (n / 500) ** 2 + 2.0 * (n / 500) ** 3
-    else:
-        sets = h["sparse"]["realisations"]
-        seconds = 0.05 * n * sets + (300 if n <= h["sparse"]["max_lu_atoms"] else 0)
-    return int(max(10, 3 * seconds / 60 / config["lammps"]["threads"]) * attempt)
-
-
-def _learn_minutes(config: Mapping[str, Any], attempt: int) -> int:
-    """(grid points × folds + 1 refit) fits × 5 models, ~0.34 s per fit at 2 000 rows,
-    ∝ rows^2.25 (benchmarks/bench_svm.py); training rows a quarter of the training
-    samples' atoms (≤ 12.5 % rearranged, balanced); 3x margin."""
-    lc = config["learning"]
-    n_test = len(lc["test_samples"] or [None])
-    rows = config["system"]["n_atoms"] * max(1, config["n_samples"] - n_test) // 4
-    rows = min(rows, lc["cv_max_rows"] or rows)
-    points = _grid_len(lc["log2C"]) * _grid_len(lc["log2gamma"])
-    fits = (points * lc["cv_folds"] + 1) * 5
-    seconds = 3 * 0.34 * (max(rows, 500) / 2000) ** 2.25 * fits / lc["threads"]
-    return int(max(10, seconds / 60) * attempt)
+    base = Path(base) if base else (here if here.exists() else ROOT / "config" / "config.yaml")
+    config = yaml.safe_load(base.read_text())
+    if configfile is not None:
+        config = merge(config, yaml.safe_load(Path(configfile).read_text()) or {})
+    return validate(config)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -451,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--configfile", help="config on top of config/config.yaml "
                         "(as snakemake --configfile); default: the default config only")
     parser.add_argument("--base", help="the Snakefile's config (default config/config.yaml)")
+    parser.add_argument("--snakefile", help="the workflow whose rules are counted "
+                        "(default ./Snakefile, else the package's)")
     parser.add_argument("--profile", default="slurm",
                         help="profile whose groups/group-components give the SLURM job "
                              "count (default: slurm; 'none' for no grouping)")
@@ -467,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides[name] = float(value)
     groups, components = ({}, {}) if args.profile == "none" else read_profile(
         Path(args.profile) if Path(args.profile).exists() else ROOT / args.profile)
-    df = estimate(config, CostModel(**overrides), groups, components)
+    df = estimate(config, CostModel(**overrides), groups, components, args.snakefile)
     print(format_table(df, config))
     return 0
 
