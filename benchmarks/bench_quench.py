@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from igd import glass as glassmod  # noqa: E402
+from igd.glass import quench as glassmod  # noqa: E402
 from igd.common.config import load, validate  # noqa: E402
 from igd.common.lammps import potential_commands, start_lammps  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""The LAMMPS stages under MPI (``mpiexec -n 2 python -m igd.cli …``) equal the 1-rank run.
+"""The MPI tasks (``mpiexec -n 2 python -m igd.cli TASK --job …``) equal the 1-rank run.
 
 What is comparable across domain decompositions:
 * AQS on one given inherent structure is deterministic (minimisations only): the stress–
@@ -20,16 +20,16 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from igd.cli_old import mpi_rank, params_json
 from igd.common.datafile import read_lammps_data
 from igd.common.io import read_metadata, read_table
+from igd.common.job import Job, document
+from igd.common.mpi import Ranks
 
 ROOT = Path(__file__).resolve().parents[2]
 MPIEXEC = Path(sys.executable).parent / "mpiexec"
@@ -39,33 +39,51 @@ pytestmark = pytest.mark.skipif(not MPIEXEC.is_file(),
                                 reason=f"no {MPIEXEC} (the mpich wheel provides it)")
 
 
-def run_cli(ranks: int, stage: str, params: dict, inputs: dict, outputs: dict, log: Path,
+def job_json(rule: str, params: dict, wildcards: dict, inputs: dict, outputs: dict) -> str:
+    """The ``--job`` document of a rule (what ``task_params`` gives a shell rule)."""
+    def paths(files: dict) -> dict:
+        return {k: str(v) for k, v in files.items()}
+
+    return json.dumps(document(rule, params, wildcards, paths(inputs), paths(outputs)))
+
+
+def cli_command(ranks: int, task: str, job: str, log: Path) -> list[str]:
+    """The rules' command: ``mpiexec -n RANKS python -m igd.cli TASK --job … --log …``."""
+    return [str(MPIEXEC), "-n", str(ranks), sys.executable, "-m", "igd.cli", task,
+            "--job", job, "--log", str(log)]
+
+
+def run_cli(ranks: int, task: str, job: str, log: Path,
             timeout: float = 600) -> subprocess.CompletedProcess:
-    """The rules' command: ``mpiexec -n RANKS python -m igd.cli STAGE …`` in the repo."""
-    cmd = [str(MPIEXEC), "-n", str(ranks), sys.executable, "-m", "igd.cli", stage,
-           "--params-json", json.dumps(params),
-           "--input", *(f"{k}={v}" for k, v in inputs.items()),
-           "--output", *(f"{k}={v}" for k, v in outputs.items()), "--log", str(log)]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    """:func:`cli_command` in the repo; it must succeed."""
+    proc = subprocess.run(cli_command(ranks, task, job, log), cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
     assert proc.returncode == 0, (proc.stderr[-3000:], log.read_text()[-3000:]
                                   if log.exists() else "")
     return proc
 
 
 def test_mpi_rank_from_launcher_environment():
-    assert mpi_rank({}) == 0
-    assert mpi_rank({"PMI_RANK": "3"}) == 3
-    assert mpi_rank({"OMPI_COMM_WORLD_RANK": "1"}) == 1
+    def rank(environ):
+        return Ranks.from_environ(environ).rank
+
+    assert rank({}) == 0
+    assert rank({"PMI_RANK": "3"}) == 3
+    assert rank({"OMPI_COMM_WORLD_RANK": "1"}) == 1
     # mpiexec inside a SLURM batch step: the launcher's rank wins over SLURM_PROCID=0
-    assert mpi_rank({"SLURM_PROCID": "0", "PMI_RANK": "1"}) == 1
-    assert mpi_rank({"SLURM_PROCID": "2"}) == 2
+    assert rank({"SLURM_PROCID": "0", "PMI_RANK": "1"}) == 1
+    assert rank({"SLURM_PROCID": "2"}) == 2
 
 
-def test_params_json_adds_wildcards():
+def test_job_document_carries_params_and_wildcards():
     wildcards = {"sample": "s1", "T": "300"}   # like Snakemake's wildcards: has .items()
-    out = json.loads(params_json(wildcards, vmsd={"a": 1}, seed=7))
-    assert out == {"vmsd": {"a": 1}, "seed": 7, "sample": "s1", "T": "300"}
-    assert json.loads(params_json(None, seed=7)) == {"seed": 7}
+    doc = json.loads(job_json("vmsd", {"vmsd": {"a": 1}, "seed": 7}, wildcards, {}, {}))
+    assert doc["params"] == {"vmsd": {"a": 1}, "seed": 7}
+    assert doc["wildcards"] == {"sample": "s1", "T": "300"}
+    job = Job.from_document(doc)
+    assert (job.rule, job.params.seed, job.wildcards.T) == ("vmsd", 7, "300")
+    no_wildcards = json.loads(job_json("glass", {"seed": 7}, {}, {}, {}))
+    assert no_wildcards["params"] == {"seed": 7} and no_wildcards["wildcards"] == {}
 
 
 @pytest.mark.lammps
@@ -73,13 +91,14 @@ def test_aqs_two_ranks_equal_one_rank(tiny_glass, smoke_config, tmp_path):
     cfg = smoke_config
     shear = {k: v for k, v in cfg["shear"].items() if k != "threshold"}
     shear.update(strain_max=4e-3, strain_step=1e-3, d2min_interval=2e-3, d2min_cutoff=3.7)
-    params = {"shear": shear, "potential": cfg["potential"], "lammps": cfg["lammps"],
-              "sample": "s0", "direction": "xy"}
+    params = {"shear": shear, "potential": cfg["potential"], "lammps": cfg["lammps"]}
     res = {}
     for ranks in (1, 2):
         out = {k: tmp_path / f"r{ranks}" / f"{k}.parquet" for k in ("atoms", "curve", "trace")}
+        job = job_json("aqs", params, {"sample": "s0", "direction": "xy"},
+                       {"data": tiny_glass}, out)
         t0 = time.perf_counter()
-        run_cli(ranks, "aqs", params, {"data": tiny_glass}, out, tmp_path / f"aqs{ranks}.log")
+        run_cli(ranks, "igd.labels.tasks:aqs", job, tmp_path / f"aqs{ranks}.log")
         print(f"aqs, {ranks} rank(s): {time.perf_counter() - t0:.1f} s")
         res[ranks] = {k: read_table(v) for k, v in out.items()}
         assert sorted(p.name for p in out["atoms"].parent.iterdir()) == sorted(
@@ -107,15 +126,16 @@ def test_glass_two_ranks_same_ensemble(smoke_config, tmp_path):
     # the smoke schedule at a quarter of its steps (0.5 ps heat, 1 ps melt, 2.5 ps quench)
     glass = {**cfg["glass"], "heat_time": 0.5, "equilibrate_time": 1.0, "quench_rate": 8e14}
     params = {"system": cfg["system"], "glass": glass, "potential": cfg["potential"],
-              "lammps": cfg["lammps"], "seed": SEED, "sample": "s0"}
+              "lammps": cfg["lammps"], "seed": SEED}
     res = {}
     for ranks in (1, 2):
         d = tmp_path / f"r{ranks}"
         out = {"data": d / "inherent.data", "atoms": d / "atoms.parquet",
                "thermo": d / "thermo.parquet"}
+        job = job_json("glass", params, {"sample": "s0"},
+                       {"potential": cfg["potential"]["file"]}, out)
         t0 = time.perf_counter()
-        run_cli(ranks, "glass", params, {"potential": cfg["potential"]["file"]}, out,
-                tmp_path / f"glass{ranks}.log")
+        run_cli(ranks, "igd.glass.tasks:glass", job, tmp_path / f"glass{ranks}.log")
         print(f"glass (short schedule), {ranks} rank(s): {time.perf_counter() - t0:.1f} s")
         # only rank 0 wrote: exactly the three outputs, no thermo scratch file
         assert sorted(p.name for p in d.iterdir()) == sorted(p.name for p in out.values())
@@ -138,32 +158,37 @@ def test_glass_two_ranks_same_ensemble(smoke_config, tmp_path):
     assert abs(s2["density_g_cm3"] - s1["density_g_cm3"]) < 0.03
 
 
-def test_failure_on_one_rank_ends_the_launch(tmp_path):
-    """Rank 0 fails while rank 1 is inside a long LAMMPS run: the launch must end."""
-    script = tmp_path / "boom.py"
-    script.write_text(textwrap.dedent(f"""
-        import sys
-        from igd import cli
-        from igd.common import lammps as lmp
+def test_failure_on_one_rank_ends_the_launch(smoke_config, tmp_path):
+    """Rank 0 fails while rank 1 is inside a long LAMMPS run: the launch must end.
 
-        def stage_boom(p, inp, out, log_file, threads, rank):
-            l = lmp.start_lammps(None)
-            l.commands_list(["region b block 0 20 0 20 0 20", "create_box 1 b",
-                             "create_atoms 1 random 200 1 NULL", "mass 1 1.0",
-                             "pair_style lj/cut 2.5", "pair_coeff 1 1 1.0 1.0",
-                             "velocity all create 1.0 1", "fix 1 all nve"])
-            if rank == 0:
-                raise RuntimeError("boom on rank 0")
-            l.command("run 100000000")   # collective: would wait for rank 0 forever
-
-        cli.STAGES["boom"] = stage_boom
-        sys.exit(cli.main(["boom", "--params-json", "{{}}", "--log", "{tmp_path / 'boom.log'}"]))
-    """))
+    Only the writing rank quenches into the real output folder (the others into private
+    paths, :meth:`igd.common.mpi.Ranks.private`). There a stale directory has the name of
+    the quench's scratch thermo file, so rank 0 fails removing it, after the collective
+    set-up of LAMMPS, while rank 1 goes on into the melt (a collective run that would wait
+    for rank 0 for ever). A small B2 start: no contact-removing minimisation before.
+    """
+    cfg = smoke_config
+    system = {**cfg["system"], "n_atoms": 128,
+              "initial": {**cfg["system"]["initial"], "structure": "b2"}}
+    params = {"system": system, "glass": cfg["glass"], "potential": cfg["potential"],
+              "lammps": cfg["lammps"], "seed": SEED}
+    d = tmp_path / "glass"
+    out = {"data": d / "inherent.data", "atoms": d / "atoms.parquet",
+           "thermo": d / "thermo.parquet"}
+    stale = d / "inherent.thermo.tmp"
+    (stale / "stale").mkdir(parents=True)
+    job = job_json("glass", params, {"sample": "s0"}, {"potential": cfg["potential"]["file"]},
+                   out)
+    log = tmp_path / "glass.log"
     t0 = time.perf_counter()
-    proc = subprocess.run([str(MPIEXEC), "-n", "2", sys.executable, str(script)], cwd=ROOT,
+    proc = subprocess.run(cli_command(2, "igd.glass.tasks:glass", job, log), cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     elapsed = time.perf_counter() - t0
     assert proc.returncode != 0
     assert elapsed < 60
-    assert "boom on rank 0" in (tmp_path / "boom.log").read_text()
+    text = log.read_text()
+    assert "igd.glass.tasks:glass failed on rank 0 of 2; aborting all ranks" in text
+    assert str(stale) in text
+    assert "failed on rank 1" not in text + proc.stderr
+    assert not any(p.exists() for p in out.values())
     assert not os.environ.get("PMI_RANK")   # the test itself is not an MPI rank

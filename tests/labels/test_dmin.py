@@ -1,6 +1,5 @@
 """D²min: affine invariance, an analytic single-atom displacement, periodic images, OVITO."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -1,7 +1,6 @@
 """Structural features G_i(μ), S2,i(r_c): analytic cases, invariances, limits, convergence."""
 
 from itertools import product
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from igd.vmsd import md as vmsd
+from igd.vmsd import msd
 
 POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",
              "sha256": "a512753c2b80a63a7e15d7422f471268888eda650fc12df81fb2275680737781",
@@ -50,47 +51,47 @@ def _drift(n_frames: int) -> np.ndarray:
 def test_plain_drift_removal_recovers_known_msd():
     d, expected = _oscillators(10, 200, 7)
     drifting = d + _drift(200)[:, None, :]
-    got = vmsd.time_averaged_msd(drifting)
+    got = msd.time_averaged_msd(drifting)
     np.testing.assert_allclose(got, expected, rtol=1e-12)
-    raw = vmsd.time_averaged_msd(drifting, com="none")
+    raw = msd.time_averaged_msd(drifting, com="none")
     assert np.all(raw > expected + 1.0)  # the drift (~ 1 Å) would swamp the vibration
-    np.testing.assert_allclose(vmsd.time_averaged_msd(d, com="none"), expected, rtol=1e-12)
+    np.testing.assert_allclose(msd.time_averaged_msd(d, com="none"), expected, rtol=1e-12)
 
 
 def test_mass_weighted_drift_removal():
     d, expected = _oscillators(6, 120, 5, mass_ratio=91.224 / 63.546)
     masses = np.tile([63.546, 91.224], 6)
     drifting = d + _drift(120)[:, None, :]
-    np.testing.assert_allclose(vmsd.time_averaged_msd(drifting, com="mass", masses=masses),
+    np.testing.assert_allclose(msd.time_averaged_msd(drifting, com="mass", masses=masses),
                                expected, rtol=1e-12)
     # the plain mean is not the centre of mass here: it removes part of the vibration
-    plain = vmsd.time_averaged_msd(drifting, com="plain")
+    plain = msd.time_averaged_msd(drifting, com="plain")
     assert np.max(np.abs(plain / expected - 1)) > 1e-3
     with pytest.raises(ValueError):
-        vmsd.time_averaged_msd(d, com="mass")
+        msd.time_averaged_msd(d, com="mass")
     with pytest.raises(ValueError):
-        vmsd.time_averaged_msd(d, com="median")
+        msd.time_averaged_msd(d, com="median")
 
 
 def test_accumulator_matches_batch_and_reports_drift():
     rng = np.random.default_rng(3)
     d = rng.normal(size=(40, 25, 3)) + _drift(40)[:, None, :]
-    acc = vmsd.MSDAccumulator(25)
+    acc = msd.MSDAccumulator(25)
     for frame in d:
         acc.add(frame)
-    np.testing.assert_allclose(acc.result(), vmsd.time_averaged_msd(d), rtol=1e-12)
+    np.testing.assert_allclose(acc.result(), msd.time_averaged_msd(d), rtol=1e-12)
     assert acc.n_frames == 40
     assert acc.max_drift == pytest.approx(np.linalg.norm(d.mean(axis=1), axis=1).max())
     with pytest.raises(ValueError):
         acc.add(d[0, :5])
     with pytest.raises(ValueError):
-        vmsd.MSDAccumulator(3).result()
+        msd.MSDAccumulator(3).result()
 
 
 def test_remove_drift_single_frame():
     d = np.array([[1.0, 0, 0], [3.0, 0, 0]])
-    np.testing.assert_allclose(vmsd.remove_drift(d), [[-1, 0, 0], [1, 0, 0]])
-    np.testing.assert_allclose(vmsd.remove_drift(d, com="mass", masses=np.array([3.0, 1.0])),
+    np.testing.assert_allclose(msd.remove_drift(d), [[-1, 0, 0], [1, 0, 0]])
+    np.testing.assert_allclose(msd.remove_drift(d, com="mass", masses=np.array([3.0, 1.0])),
                                [[-0.5, 0, 0], [1.5, 0, 0]])
 
 
@@ -100,18 +101,18 @@ def test_unwrap_and_displacements_in_a_deformed_box():
     rng = np.random.default_rng(1)
     ref = origin + rng.uniform(0, 1, (30, 3)) @ cell
     image = rng.integers(-2, 3, (30, 3))
-    np.testing.assert_allclose(vmsd.unwrap(ref, image, cell), ref + image @ cell)
+    np.testing.assert_allclose(msd.unwrap(ref, image, cell), ref + image @ cell)
     small = rng.normal(scale=0.1, size=(30, 3))
     # same box: plain difference
     np.testing.assert_allclose(
-        vmsd.displacements(ref + small, origin, cell, ref, origin, cell), small, atol=1e-12)
+        msd.displacements(ref + small, origin, cell, ref, origin, cell), small, atol=1e-12)
     # box strained homogeneously about its centre (NPT): the affine part is removed
     strain = np.eye(3) + np.array([[0.02, 0.01, 0], [0, -0.01, 0.005], [0, 0, 0.03]])
     centre = origin + 0.5 * cell.sum(axis=0)
     new_cell = cell @ strain
     new_origin = centre - 0.5 * new_cell.sum(axis=0)
     moved = new_origin + (ref + small - origin) @ np.linalg.solve(cell, new_cell)
-    got = vmsd.displacements(moved, new_origin, new_cell, ref, origin, cell)
+    got = msd.displacements(moved, new_origin, new_cell, ref, origin, cell)
     np.testing.assert_allclose(got, small, atol=1e-12)
 
 

@@ -1,7 +1,6 @@
 # Stage 1 (PROTOCOL §1): melt-quench each sample to its inherent structure; g(r).
 
 
-
 rule glass:
     input:
         potential=config["potential"]["file"],
@@ -35,7 +34,7 @@ rule rdf:
     input:
         atoms="results/{sample}/glass/atoms.parquet",
     output:
-        "results/{sample}/glass/rdf.parquet",
+        rdf="results/{sample}/glass/rdf.parquet",
     params:
         rdf=config["rdf"],
         elements=ELEMENTS,
@@ -53,9 +52,11 @@ rule rdf:
 
 rule fig01_rdf:
     input:
-        expand("results/{sample}/glass/rdf.parquet", sample=SAMPLES),
+        rdf=expand("results/{sample}/glass/rdf.parquet", sample=SAMPLES),
     output:
-        report("results/figures/fig01_rdf.png", caption="../report/fig01_rdf.rst", category="Glass"),
+        figure=report(
+            "results/figures/fig01_rdf.png", caption="../report/fig01_rdf.rst", category="Glass"
+        ),
     params:
         samples=SAMPLES,
     log:

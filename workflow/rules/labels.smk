@@ -1,7 +1,5 @@
 # Stage 2 (PROTOCOL §2): athermal quasi-static shear xy/yz/zx, ΔD²min, plasticity labels.
 
-from igd.cli_old import params_json
-
 
 rule aqs:
     input:
@@ -13,11 +11,8 @@ rule aqs:
         curve="results/{sample}/shear/{direction}_curve.parquet",
         trace="results/{sample}/shear/{direction}_trace.parquet",
     params:
-        shear=without("shear", "threshold"),
-        potential=config["potential"],
-        lammps=without("lammps", "mpi_tasks"),
-        json=lambda wc: params_json(
-            wc,
+        **task_params(
+            "aqs",
             shear=without("shear", "threshold"),
             potential=config["potential"],
             lammps=without("lammps", "mpi_tasks"),
@@ -32,11 +27,7 @@ rule aqs:
     conda:
         ENV
     shell:
-        MPI_LAUNCH
-        + "python -m igd.cli_old aqs --params-json {params.json:q}"
-        " --input data={input.data:q} rdf={input.rdf:q}"
-        " --output atoms={output.atoms:q} curve={output.curve:q} trace={output.trace:q}"
-        " --log {log:q} --threads {threads} 2>> {log:q}"
+        task_shell("igd.labels.tasks:aqs")
 
 
 rule labels:
@@ -47,7 +38,7 @@ rule labels:
             direction=config["shear"]["directions"],
         ),
     output:
-        "results/{sample}/labels.parquet",
+        labels="results/{sample}/labels.parquet",
     params:
         directions=config["shear"]["directions"],
         threshold=config["shear"]["threshold"],

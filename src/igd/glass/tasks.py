@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
+import numpy as np
+
 from igd.common import lammps
-from igd.common.io import write_table
+from igd.common.io import read_metadata, read_table, write_table
 from igd.common.job import Job
+from igd.common.provenance import inherited_provenance
+from igd.glass import figures
 from igd.glass.quench import ATOM_UNITS, THERMO_UNITS, make_glass
+from igd.glass.rdf import first_peak_and_minimum, rdf_units
+from igd.glass.rdf import rdf as radial_distribution
+
+log = logging.getLogger(__name__)
 
 
 def glass(job: Job) -> None:
@@ -32,3 +42,29 @@ def glass(job: Job) -> None:
                 extra={"box": {"origin": summary["box_origin"], "cell": summary["box_cell"]},
                        "summary": summary})
     write_table(thermo, job.output.thermo, units=THERMO_UNITS, params=params, provenance=prov)
+
+
+def rdf(job: Job) -> None:
+    """Total and partial g(r) of one inherent structure (:func:`igd.glass.rdf.rdf`).
+
+    params ``rdf`` (``r_max``, ``dr``, Å), ``elements``; input ``atoms``; output ``rdf``
+    (metadata ``first_peak``, ``first_minimum`` in Å).
+    """
+    atoms = read_table(job.input.atoms)
+    cell = np.array(read_metadata(job.input.atoms)["box"]["cell"])
+    p = job.params
+    table = radial_distribution(atoms[["x", "y", "z"]].to_numpy(), cell,
+                                atoms["type"].to_numpy(), p.elements,
+                                r_max=p.rdf["r_max"], dr=p.rdf["dr"])
+    peak, minimum = first_peak_and_minimum(table["r"].to_numpy(), table["g"].to_numpy())
+    log.info("first peak %.3f Å, first minimum %.3f Å", peak, minimum)
+    write_table(table, job.output.rdf, units=rdf_units(table.columns), params=p.rdf,
+                provenance=inherited_provenance([job.input.atoms], rule=job.rule),
+                extra={"first_peak": peak, "first_minimum": minimum})
+
+
+def fig01_rdf(job: Job) -> None:
+    """Paper Fig. 1 (:func:`igd.glass.figures.fig01_rdf`): inputs ``rdf`` (one per sample,
+    in the order of params ``samples``); output ``figure``."""
+    tables = {s: read_table(f) for s, f in zip(job.params.samples, job.input.rdf)}
+    figures.fig01_rdf(tables, job.output.figure)

@@ -1,4 +1,4 @@
-"""Athermal quasi-static (AQS) shear in LAMMPS and the ΔD²min plasticity labels.
+"""Athermal quasi-static (AQS) shear in LAMMPS with ΔD²min bookkeeping along the path.
 
 Protocol (PROTOCOL §2, paper Fig. 3): from the inherent structure in a triclinic box,
 impose simple shear in steps ``strain_step`` up to ``strain_max``; after every step
@@ -23,7 +23,7 @@ directions shear distinct planes (normals y, z, z; shear directions x, y, x), i.
 independent components of the strain tensor. Tilts are set absolutely each step
 (``change_box … final``) so that no rounding accumulates.
 
-D²min is :func:`igd.labels.d2min` (own vectorised implementation, checked against OVITO's
+D²min is :func:`igd.labels.d2min.d2min` (own vectorised implementation, checked against OVITO's
 ``AtomicStrainModifier`` in the tests; own because it reuses the package's one neighbour
 search, handles LAMMPS' remapping of atoms through reduced-coordinate displacements and
 lets the normalisation follow the paper). Default normalisation ``"mean"`` — divide by the
@@ -42,8 +42,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from igd.labels.d2min import NORMALIZATIONS, d2min, reference_pairs
 from igd.common.lammps import box, gather, load_structure, start_lammps
+from igd.labels.d2min import NORMALIZATIONS, d2min, reference_pairs
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,6 @@ CURVE_UNITS = {"step": "", "strain": "", "stress": "GPa", "pe": "eV", "fmax": "e
                "fnorm": "eV/Å", "iterations": "", "converged": "",
                "xy": "Å", "xz": "Å", "yz": "Å"}
 TRACE_UNITS = {"id": "", "strain": "", "dd2min": "Å^2"}
-LABEL_UNITS = {"id": "", "type": "", "dd2min_max": "Å^2", "rearranged": "",
-               "direction_at_max": "", "strain_at_max": "",
-               **{f"dd2min_max_{d}": "Å^2" for d in DIRECTIONS}}
 
 
 def _steps(strain_step: float, strain_max: float, d2min_interval: float) -> tuple[int, int]:
@@ -278,44 +275,3 @@ def run_aqs(data_file: str | os.PathLike, direction: str, *, potential: Mapping[
     })
     return per_atom, curve, trace
 
-
-def make_labels(shear_tables: Mapping[str, pd.DataFrame], types: pd.DataFrame,
-                threshold: float) -> pd.DataFrame:
-    """Per-atom plasticity labels: max ΔD²min over the shear directions > ``threshold``.
-
-    Parameters
-    ----------
-    shear_tables : direction → per-atom table of :func:`run_aqs` (``id, dd2min_max,
-        strain_at_max``); all over the same atoms.
-    types : table with columns ``id, type`` (e.g. ``glass/atoms.parquet``).
-    threshold : ΔD²min threshold (Å², paper 0.05, same normalisation as the tables).
-
-    Returns ``id, type, dd2min_max, rearranged`` (bool) plus ``direction_at_max``,
-    ``strain_at_max`` and ``dd2min_max_<direction>`` — units :data:`LABEL_UNITS`.
-    The rearranged fraction is logged.
-    """
-    if not shear_tables:
-        raise ValueError("no shear tables given")
-    dirs = list(shear_tables)
-    base = types[["id", "type"]].sort_values("id").reset_index(drop=True)
-    vals, strains = [], []
-    for d in dirs:
-        t = shear_tables[d].set_index("id").reindex(base["id"])
-        if t["dd2min_max"].isna().any():
-            raise ValueError(f"shear table {d!r} lacks atoms (or has NaN) for some ids")
-        vals.append(t["dd2min_max"].to_numpy(float))
-        strains.append(t["strain_at_max"].to_numpy(float))
-    vals_a, strains_a = np.array(vals), np.array(strains)
-    which = np.argmax(vals_a, axis=0)
-    cols = np.arange(len(base))
-    out = base.copy()
-    out["dd2min_max"] = vals_a[which, cols]
-    out["rearranged"] = out["dd2min_max"].to_numpy() > threshold
-    out["direction_at_max"] = np.array(dirs, dtype=object)[which]
-    out["strain_at_max"] = strains_a[which, cols]
-    for d, v in zip(dirs, vals_a):
-        out[f"dd2min_max_{d}"] = v
-    frac = float(out["rearranged"].mean())
-    log.info("labels: %d of %d atoms rearranged (%.2f %%, threshold %.3g Å², directions %s)",
-             int(out["rearranged"].sum()), len(out), 100 * frac, threshold, ",".join(dirs))
-    return out

@@ -1,29 +1,14 @@
-"""Vibrational mean-squared displacement (vMSD, Debye–Waller factor) per atom.
+"""Vibrational MSD (vMSD, Debye–Waller factor) per atom: the LAMMPS driver.
 
-PROTOCOL §3, paper 001 Eq. (3)::
-
-    vMSD_i(T) = < |r_i(t) - r_i,IS|^2 >_tau
-
-the time average, over a trace of length ``tau`` at temperature ``T``, of the squared
-distance of atom ``i`` from its position in the inherent structure (IS). Coordinates are
-unwrapped (image flags) and the centre-of-mass drift of the whole system is removed frame
-by frame. Units: Å² (positions Å, time ps, temperature K).
-
-Two layers:
-
-* pure array functions — :func:`remove_drift`, :func:`time_averaged_msd` (all frames in
-  memory), :class:`MSDAccumulator` (the same, streamed frame by frame so that a 100 ps
-  trace of 20 000 atoms never has to be stored), :func:`displacements` (unwrapped positions
-  in a possibly deformed box → displacements from the IS);
-* the LAMMPS driver :func:`run_vmsd` (one job per sample and temperature), built from
-  :func:`setup_dynamics` and :func:`trace_vmsd`.
+PROTOCOL §3, paper 001 Eq. (3): the time average of |r_i(t) − r_i,IS|² over a trace at
+temperature T (the definition and the array core: :mod:`igd.vmsd.msd`). :func:`run_vmsd`
+(one job per sample and temperature) starts from the inherent structure (IS), sets up
+the dynamics (:func:`setup_dynamics`) and streams the frames into an
+:class:`~igd.vmsd.msd.MSDAccumulator` (:func:`trace_vmsd`). Units: Å², ps, K.
 
 Choices where the paper is silent (all are arguments; the config supplies them):
 
-* **Drift removal** (``com``): by default the *plain* mean displacement of all atoms is
-  subtracted at every frame (``com="plain"``, the usual choice); ``com="mass"`` subtracts
-  the mass-weighted mean (the true centre of mass, which momentum conservation keeps
-  fixed), ``com="none"`` keeps the raw displacements. The two means differ by O(1/N).
+* **Drift removal** (``com``): see :mod:`igd.vmsd.msd`.
 * **Ensemble**: ``"nvt"`` (default; the IS box is kept), ``"npt"`` (zero stress, box
   free) or ``"nve"``. With a free box the displacement is measured in reduced
   coordinates mapped onto the IS cell, i.e. the homogeneous thermal expansion of the box
@@ -49,138 +34,22 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
+from igd.common import lammps as lmpmod
+from igd.common.logs import Progress
+from igd.vmsd.msd import MSDAccumulator, displacements, unwrap
+
 log = logging.getLogger(__name__)
 
 UNITS = {"id": "", "vmsd": "Å^2"}
 
-COM_CHOICES = ("plain", "mass", "none")
 ENSEMBLES = ("nvt", "npt", "nve")
 THERMOSTATS = ("nose-hoover", "langevin")
-
-
-# --------------------------------------------------------------------------- arrays
-
-
-def _com_weights(com: str, n_atoms: int, masses: np.ndarray | None) -> np.ndarray | None:
-    """Normalised per-atom weights of the drift to remove (None: no removal)."""
-    if com not in COM_CHOICES:
-        raise ValueError(f"com must be one of {COM_CHOICES}, got {com!r}")
-    if com == "none":
-        return None
-    if com == "plain":
-        return np.full(n_atoms, 1.0 / n_atoms)
-    if masses is None:
-        raise ValueError("com='mass' needs the per-atom masses")
-    masses = np.asarray(masses, dtype=float)
-    if masses.shape != (n_atoms,) or np.any(masses <= 0):
-        raise ValueError(f"masses must be {n_atoms} positive numbers")
-    return masses / masses.sum()
-
-
-def remove_drift(displacements: np.ndarray, *, com: str = "plain",
-                 masses: np.ndarray | None = None) -> np.ndarray:
-    """Displacements with the per-frame (weighted) mean displacement of all atoms removed.
-
-    ``displacements``: (N, 3) or (F, N, 3) Å. ``com``: ``"plain"`` (mean over atoms),
-    ``"mass"`` (mass-weighted, needs ``masses`` (N,) amu) or ``"none"``. Returns a new array
-    of the same shape (Å).
-    """
-    d = np.asarray(displacements, dtype=float)
-    if d.ndim not in (2, 3) or d.shape[-1] != 3:
-        raise ValueError(f"displacements must be (N, 3) or (F, N, 3), got {d.shape}")
-    w = _com_weights(com, d.shape[-2], masses)
-    if w is None:
-        return d.copy()
-    drift = np.einsum("n,...nk->...k", w, d)
-    return d - drift[..., None, :]
-
-
-def time_averaged_msd(displacements: np.ndarray, *, com: str = "plain",
-                      masses: np.ndarray | None = None) -> np.ndarray:
-    """Per-atom time average of |d_i(t) − d_com(t)|² over the frames (Å²).
-
-    ``displacements``: (F, N, 3) displacements from the reference (IS) positions, Å,
-    unwrapped; every frame has equal weight. Returns (N,) Å².
-    """
-    d = np.asarray(displacements, dtype=float)
-    if d.ndim != 3 or d.shape[-1] != 3 or d.shape[0] == 0:
-        raise ValueError(f"displacements must be (F>0, N, 3), got {d.shape}")
-    r = remove_drift(d, com=com, masses=masses)
-    return np.einsum("fnk,fnk->n", r, r) / d.shape[0]
-
-
-@dataclass
-class MSDAccumulator:
-    """Streaming :func:`time_averaged_msd`: add one (N, 3) frame at a time.
-
-    Memory O(N) whatever the number of frames. Also records the size of the drift that was
-    removed (``max_drift``, Å) as a diagnostic.
-    """
-
-    n_atoms: int
-    com: str = "plain"
-    masses: np.ndarray | None = None
-    n_frames: int = 0
-    max_drift: float = 0.0
-    _sum: np.ndarray = field(init=False, repr=False)
-    _w: np.ndarray | None = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._sum = np.zeros(self.n_atoms)
-        self._w = _com_weights(self.com, self.n_atoms, self.masses)
-
-    def add(self, displacement: np.ndarray) -> None:
-        d = np.asarray(displacement, dtype=float)
-        if d.shape != (self.n_atoms, 3):
-            raise ValueError(f"frame must be ({self.n_atoms}, 3), got {d.shape}")
-        if self._w is not None:
-            drift = self._w @ d
-            self.max_drift = max(self.max_drift, float(np.linalg.norm(drift)))
-            d = d - drift
-        self._sum += np.einsum("nk,nk->n", d, d)
-        self.n_frames += 1
-
-    def result(self) -> np.ndarray:
-        """(N,) time-averaged squared displacement, Å²."""
-        if self.n_frames == 0:
-            raise ValueError("no frame added")
-        return self._sum / self.n_frames
-
-
-def unwrap(positions: np.ndarray, image: np.ndarray, cell: np.ndarray) -> np.ndarray:
-    """Unwrapped positions ``x + image · cell`` (Å); ``cell`` rows are a, b, c."""
-    return np.asarray(positions, float) + np.asarray(image, float) @ np.asarray(cell, float)
-
-
-def displacements(positions: np.ndarray, origin: np.ndarray, cell: np.ndarray,
-                  ref_positions: np.ndarray, ref_origin: np.ndarray,
-                  ref_cell: np.ndarray) -> np.ndarray:
-    """Displacements (N, 3) Å of unwrapped ``positions`` from ``ref_positions``.
-
-    Both sets are unwrapped Cartesian positions in their own box (``origin`` (3,),
-    ``cell`` rows a, b, c, Å). The current positions are first mapped, through their
-    reduced coordinates, onto the reference box: ``r' = o_ref + (r − o)·cell⁻¹·cell_ref``.
-    This removes any homogeneous deformation of the box (NPT thermal expansion) and is the
-    plain difference ``r − r_ref`` when the box is unchanged.
-    """
-    r = np.asarray(positions, float)
-    cell = np.asarray(cell, float)
-    ref_cell = np.asarray(ref_cell, float)
-    if np.allclose(cell, ref_cell, rtol=0, atol=1e-12) and np.allclose(origin, ref_origin,
-                                                                        rtol=0, atol=1e-12):
-        return r - np.asarray(ref_positions, float)
-    reduced = np.linalg.solve(cell.T, (r - origin).T).T
-    return np.asarray(ref_origin, float) + reduced @ ref_cell - ref_positions
-
-
-# --------------------------------------------------------------------------- LAMMPS
 
 
 @dataclass(frozen=True)
@@ -195,8 +64,6 @@ class Reference:
 
 def _snapshot(lmp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(unwrapped positions by id, origin, cell) of the running LAMMPS."""
-    from igd.common import lammps as lmpmod  # noqa: PLC0415
-
     origin, cell = lmpmod.box(lmp)
     x = lmpmod.gather(lmp, "x", 3)
     image = lmpmod.gather(lmp, "image", 3, dtype=0)
@@ -205,8 +72,6 @@ def _snapshot(lmp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def reference(lmp) -> Reference:
     """The current configuration of ``lmp`` as the vMSD reference (call before any MD)."""
-    from igd.common import lammps as lmpmod  # noqa: PLC0415
-
     positions, origin, cell = _snapshot(lmp)
     ids = lmpmod.gather(lmp, "id", 1, dtype=0).astype(np.int64)
     return Reference(ids=ids, positions=positions, origin=origin, cell=cell)
@@ -267,9 +132,6 @@ def trace_vmsd(lmp, ref: Reference, *, n_samples: int, steps_per_sample: int,
     """
     if n_samples <= 0 or steps_per_sample <= 0:
         raise ValueError("n_samples and steps_per_sample must be positive")
-    from igd.common.lammps import check_finite  # noqa: PLC0415
-    from igd.common.logs import Progress  # noqa: PLC0415
-
     acc = MSDAccumulator(ref.ids.size, com=com, masses=masses)
     temps = np.empty(n_samples)
     progress = Progress(n_samples, "vMSD frames", log, every=30.0)
@@ -281,7 +143,7 @@ def trace_vmsd(lmp, ref: Reference, *, n_samples: int, steps_per_sample: int,
         positions, origin, cell = _snapshot(lmp)
         acc.add(displacements(positions, origin, cell, ref.positions, ref.origin, ref.cell))
         temps[k] = lmp.get_thermo("temp")
-        check_finite(lmp, f"vMSD frame {k + 1} of {n_samples}")
+        lmpmod.check_finite(lmp, f"vMSD frame {k + 1} of {n_samples}")
         progress.update(k + 1)
     diag = {"n_frames": acc.n_frames, "mean_temperature": float(temps.mean()),
             "max_com_drift": acc.max_drift, "wall_s": time.perf_counter() - start,
@@ -309,8 +171,6 @@ def run_vmsd(data_file: str | os.PathLike, *, potential: Mapping[str, Any],
     holds diagnostics (frames, mean temperature, max removed drift); wall/CPU times go to
     the log only, so that outputs written from it are byte-identical across runs.
     """
-    from igd.common import lammps as lmpmod  # noqa: PLC0415
-
     steps = _steps(duration_ps, timestep_ps, "duration_ps")
     every = _steps(sample_every_ps, timestep_ps, "sample_every_ps")
     n_eq = _steps(equilibration_ps, timestep_ps, "equilibration_ps")
@@ -352,8 +212,6 @@ def run_vmsd(data_file: str | os.PathLike, *, potential: Mapping[str, Any],
 
 def atom_masses(lmp) -> np.ndarray:
     """Per-atom masses (amu) ordered by id, from the per-type masses of ``lmp``."""
-    from igd.common import lammps as lmpmod  # noqa: PLC0415
-
     types = lmpmod.gather(lmp, "type", 1, dtype=0).astype(int)
     ntypes = int(lmp.extract_global("ntypes"))
     per_type = np.ctypeslib.as_array(lmp.extract_atom("mass"), shape=(ntypes + 1,))
