@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from igd.artn.driver import EVENTS_UNITS, barriers_units, run_artn
+from igd.artn.driver import run_artn
+from igd.artn.tables import EVENTS_UNITS, barriers_units
 from igd.common.config import sample_index
 from igd.common.io import write_table
 from igd.common.lammps import configure, provenance

@@ -5,7 +5,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from igd.artn.driver import EVENTS_UNITS, barriers_units
+from igd.artn.tables import EVENTS_UNITS, barriers_units
 from igd.common.io import read_metadata, read_table, write_table
 from igd.common.logs import setup
 from igd.common.provenance import inherited_provenance
