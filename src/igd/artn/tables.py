@@ -64,3 +64,36 @@ def tables(rows: list[dict], barrier_rows: list[dict], n_events: int
     return (pd.DataFrame(rows, columns=EVENTS_COLUMNS),
             pd.DataFrame(barrier_rows, columns=list(barriers_units(int(n_events)))))
 
+
+def gather_chunks(events: list[pd.DataFrame], barriers: list[pd.DataFrame],
+                  atoms: pd.DataFrame, sample: str
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """One sample's tables from its chunks' ``events`` and ``barriers`` (in chunk order).
+
+    ``atoms`` (columns ``id, type``) lists every atom of the sample: the barriers table
+    gets one row per atom, ``searched`` False (and NaN barriers, ``n_converged`` 0) for
+    the atoms ``atom_stride`` skipped. Returns ``(events, barriers, summary)``, the
+    summary with the number of searches, the converged fraction and the NaN barriers.
+    Raises ValueError if an atom is in two chunks.
+    """
+    events = pd.concat(events, ignore_index=True)
+    barriers = pd.concat(barriers, ignore_index=True)
+    if barriers["id"].duplicated().any():
+        raise ValueError(f"ARTn chunks of {sample} hold duplicate atoms")
+    barriers["searched"] = True
+    barriers = atoms.merge(barriers.drop(columns="type"), on="id", how="left", validate="1:1")
+    barriers["searched"] = barriers["searched"].fillna(False).astype(bool)
+    barriers["n_converged"] = barriers["n_converged"].fillna(0).astype(np.int64)
+    log.info("%d of %d atoms searched (atom_stride); the others have NaN barriers",
+             int(barriers["searched"].sum()), len(barriers))
+    converged = events["status"] == "converged"
+    dq = barriers.filter(like="dQ_").to_numpy()
+    log.info("%d searches, %d converged (%.1f %%); median force calls per converged search "
+             "%.0f; %d of %d atoms with every barrier found; %d barriers NaN",
+             len(events), converged.sum(), 100 * converged.mean(),
+             events.loc[converged, "force_calls"].median(),
+             int(np.isfinite(dq).all(axis=1).sum()), len(barriers), int(np.isnan(dq).sum()))
+    log.info("status counts: %s", events["status"].value_counts().to_dict())
+    summary = {"searches": len(events), "converged_fraction": float(converged.mean()),
+               "nan_barriers": int(np.isnan(dq).sum())}
+    return events, barriers, summary
