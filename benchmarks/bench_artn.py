@@ -21,8 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from igd.artn.search import make_params, max_atom_force
-from igd.artn.driver import LammpsForces, search_atoms
+from igd.artn.driver import search_atoms
+from igd.artn.lammps_forces import LammpsForces
+from igd.artn.params import make_params
+from igd.artn.provider import max_atom_force
 from igd.common.datafile import read_lammps_data
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,7 +2,7 @@
 
 The tiny glass replicated ``--replicate`` times (default 4×3×3 → 18 000 atoms, the
 replica of the 500-atom glass closest to the paper's 19 652) is searched with the same
-initial directions (same seeds: :func:`igd.artn.driver.attempt_rng`, one attempt per
+initial directions (same seeds: :func:`igd.artn.perturb.attempt_rng`, one attempt per
 event, central-atom perturbation) on the full periodic box and on carved spheres; each
 ``--radii`` entry is an active radius ``R`` (one stage) or ``R:R2`` (search on the
 ``R`` sphere, every saddle refined on the ``R2`` sphere). Boundary: the ARTn defaults
@@ -49,9 +49,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from igd.artn.search import artn_search, make_params, refine_saddle
-from igd.artn.driver import (LammpsForces, LocalRegion, attempt_rng, local_shell,
-                             perturbation)
+from igd.artn.carve import local_shell
+from igd.artn.lammps_forces import LammpsForces
+from igd.artn.params import make_params
+from igd.artn.perturb import attempt_rng, perturbation
+from igd.artn.region import LocalRegion
+from igd.artn.search import artn_search, refine_saddle
 from igd.common.datafile import read_lammps_data
 from igd.common.lammps import replicate_data
 

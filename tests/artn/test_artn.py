@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from igd.artn.search import artn_search, lanczos_lowest, make_params, max_atom_force
+from igd.artn.lanczos import lanczos_lowest
+from igd.artn.params import make_params
+from igd.artn.provider import max_atom_force
+from igd.artn.search import artn_search
 
 POTENTIAL = {"file": "potentials/CuZr_mm.eam.fs",
              "sha256": "a512753c2b80a63a7e15d7422f471268888eda650fc12df81fb2275680737781",
@@ -171,7 +174,7 @@ def test_lanczos_matches_exact_lowest_eigenvalue():
 # ---------------------------------------------------------------- LAMMPS
 @pytest.fixture(scope="module")
 def glass_forces(tiny_glass):
-    from igd.artn.driver import LammpsForces
+    from igd.artn.lammps_forces import LammpsForces
     from igd.common.datafile import read_lammps_data
     provider = LammpsForces(tiny_glass, POTENTIAL, root=ROOT)
     frame = read_lammps_data(tiny_glass)
@@ -228,7 +231,7 @@ def test_force_path_follows_lammps_reordering(glass_forces, tiny_glass):
     """With LAMMPS sorting its atoms spatially at every step (local order ≠ id order), the
     provider's id map still puts positions and forces on the right atoms (the fast path
     skips the permutation only when the order is the identity)."""
-    from igd.artn.driver import LammpsForces
+    from igd.artn.lammps_forces import LammpsForces
     provider, frame = glass_forces
     x = frame.positions + np.random.default_rng(3).normal(scale=0.02, size=frame.positions.shape)
     with LammpsForces(tiny_glass, POTENTIAL, root=ROOT,
@@ -244,7 +247,7 @@ def test_force_path_follows_lammps_reordering(glass_forces, tiny_glass):
 
 @pytest.mark.lammps
 def test_glass_saddle_has_one_negative_mode(glass_forces):
-    from igd.artn.driver import attempt_rng, perturbation
+    from igd.artn.perturb import attempt_rng, perturbation
     provider, frame = glass_forces
     x0 = frame.positions
     e0, _ = provider(x0)
@@ -279,7 +282,8 @@ def test_glass_saddle_has_one_negative_mode(glass_forces):
 
 @pytest.mark.lammps
 def test_run_artn_bookkeeping_and_reproducible(tiny_glass):
-    from igd.artn.driver import EVENTS_UNITS, barriers_units, run_artn
+    from igd.artn.driver import run_artn
+    from igd.artn.tables import EVENTS_UNITS, barriers_units
     params = {"n_events": 2, "max_attempts": 2, "max_basin_steps": 1}  # forces failures
     ev, bar = run_artn(tiny_glass, [3, 10], potential=POTENTIAL, params=params, seed=11,
                        root=ROOT)
@@ -310,7 +314,7 @@ def test_run_artn_bookkeeping_and_reproducible(tiny_glass):
 
 # ---------------------------------------------------------------- local mode
 def test_carve_sphere_counts_images_and_centres():
-    from igd.artn.driver import carve_sphere
+    from igd.artn.carve import carve_sphere
     # simple cubic lattice, spacing 1, 4x4x4 periodic cell: sphere of radius 1.5 holds
     # the centre, 6 first and 12 second neighbours (sqrt 2), no third (sqrt 3 > 1.5)
     g = np.arange(4.0)
@@ -327,7 +331,7 @@ def test_carve_sphere_counts_images_and_centres():
 
 
 def test_active_subset_freezes_the_rest():
-    from igd.artn.driver import ActiveSubset
+    from igd.artn.region import ActiveSubset
     x = np.array([[0, 0, 0], [1.1, 0, 0], [0, 1.1, 0], [0, 0, 1.1]], float)
     sub = ActiveSubset(_lj, x, 2)
     e, f = sub(x[:2] + 0.01)
@@ -342,8 +346,9 @@ def test_active_subset_freezes_the_rest():
 def test_local_cluster_energy_differences_are_exact(tiny_glass, tmp_path):
     """A sphere of radius ≥ 2 × cutoff around the moved atom gives the same energy change
     and force on it as the full periodic box (EAM: embedding of neighbours' neighbours)."""
-    from igd.artn.driver import (ActiveSubset, LammpsForces, carve_sphere,
-                                 write_cluster_data)
+    from igd.artn.carve import carve_sphere, write_cluster_data
+    from igd.artn.lammps_forces import LammpsForces
+    from igd.artn.region import ActiveSubset
     from igd.common.datafile import read_lammps_data
     big = _replicate(tiny_glass, tmp_path / "replica.data")
     frame = read_lammps_data(big)
@@ -380,7 +385,8 @@ def _replicate(data, out, counts="2 2 2"):
 
 @pytest.mark.lammps
 def test_run_artn_local_mode(tiny_glass, tmp_path):
-    from igd.artn.driver import EVENTS_UNITS, run_artn
+    from igd.artn.driver import run_artn
+    from igd.artn.tables import EVENTS_UNITS
     with pytest.raises(ValueError, match="half the box"):   # 500 atoms: too small
         run_artn(tiny_glass, [1], potential=POTENTIAL, seed=1, root=ROOT,
                  params={"local": True, "local_radius": 12.0, "n_events": 1})
@@ -458,7 +464,7 @@ def test_eam_ranges_of_synthetic_setfl(tmp_path, pair_style):
 
 
 def test_exact_shell_of_mendelev_cuzr():
-    from igd.artn.driver import exact_shell
+    from igd.artn.carve import exact_shell
     from igd.common.eam import eam_ranges
     pair, dens = eam_ranges(ROOT / POTENTIAL["file"], "eam/fs")
     assert pair == pytest.approx(7.6, abs=0.01) and dens == pytest.approx(5.99, abs=0.01)
@@ -467,7 +473,7 @@ def test_exact_shell_of_mendelev_cuzr():
 
 
 def test_local_shell_resolves_auto_and_warns(caplog):
-    from igd.artn.driver import local_shell
+    from igd.artn.carve import local_shell
     shell, core = local_shell(make_params({"local_margin": 0.5, **EXACT}), POTENTIAL, ROOT)
     assert shell == pytest.approx(2 * 5.99032 + 0.5) and core == pytest.approx(5.99032 + 0.5)
     assert not caplog.records
@@ -479,7 +485,7 @@ def test_local_shell_resolves_auto_and_warns(caplog):
 
 
 def test_carve_cluster_active_core_and_exclusion():
-    from igd.artn.driver import carve_cluster
+    from igd.artn.carve import carve_cluster
     g = np.arange(8.0)                                        # simple cubic, spacing 1
     pos = np.array(np.meshgrid(g, g, g, indexing="ij")).reshape(3, -1).T
     types = 1 + (np.arange(len(pos)) % 2)
@@ -496,7 +502,7 @@ def test_carve_cluster_active_core_and_exclusion():
 
 
 def test_active_subset_rows_in_a_larger_system():
-    from igd.artn.driver import ActiveSubset
+    from igd.artn.region import ActiveSubset
     x = np.array([[0, 0, 0], [1.1, 0, 0], [0, 1.1, 0], [0, 0, 1.1]], float)
     sub = ActiveSubset(_lj, x, rows=np.array([3, 1]))
     e, f = sub(x[[3, 1]] + 0.02)
@@ -514,7 +520,9 @@ def _cluster_and_full(data, index, radius, tmp_path, **params):
     images of active atoms, which move with them in the box and are frozen rows of the
     cluster, are ≥ 20.7 − 2·4 = 12.7 Å from every active atom, beyond 2 × 6 Å density
     range and the 7.6 Å pair range."""
-    from igd.artn.driver import LammpsForces, carve_cluster, local_provider, local_shell
+    from igd.artn.carve import carve_cluster, local_shell
+    from igd.artn.lammps_forces import LammpsForces
+    from igd.artn.region import local_provider
     from igd.common.datafile import read_lammps_data
     frame = read_lammps_data(data)
     shell, core = local_shell(make_params({**EXACT, **params}), POTENTIAL, ROOT)
@@ -533,7 +541,7 @@ def test_exact_shell_with_exclusion_gives_bulk_forces(tiny_glass, tmp_path):
     """Exact shell + outer–outer exclusion: forces on every active atom and energy
     differences equal the periodic box's, at the IS and after moving the active atoms;
     a one-cutoff shell (8 Å) does not."""
-    from igd.artn.driver import ActiveSubset
+    from igd.artn.region import ActiveSubset
     frame, cl, local, full = _cluster_and_full(tiny_glass, 17, 4.0, tmp_path)
     assert cl.n_core < len(cl.positions)                 # the exclusion is in use
     act = cl.indices[:cl.n_active]
@@ -549,7 +557,8 @@ def test_exact_shell_with_exclusion_gives_bulk_forces(tiny_glass, tmp_path):
     np.testing.assert_allclose(fl1, ff1, atol=1e-9)
     assert el1 - el0 == pytest.approx(ef1 - ef0, abs=1e-8)
     # one cutoff of shell: outer active atoms miss their neighbours' full density
-    from igd.artn.driver import carve_cluster, local_provider
+    from igd.artn.carve import carve_cluster
+    from igd.artn.region import local_provider
     thin = carve_cluster(frame.positions, frame.types, frame.cell, frame.origin, 17,
                          local_radius=4.0, frozen_shell=7.7)
     with local_provider(thin, tmp_path / "thin.data", potential=POTENTIAL,
@@ -562,7 +571,8 @@ def test_exact_shell_with_exclusion_gives_bulk_forces(tiny_glass, tmp_path):
 def test_local_search_reproduces_full_box_with_same_active_atoms(tiny_glass, tmp_path):
     """Same direction, same active atoms (4 Å sphere): the carved cluster and the full
     periodic box (only those atoms moving) give the same barrier to 1e-3 eV."""
-    from igd.artn.driver import ActiveSubset, attempt_rng, perturbation
+    from igd.artn.perturb import attempt_rng, perturbation
+    from igd.artn.region import ActiveSubset
     frame, cl, local, full = _cluster_and_full(tiny_glass, 17, 4.0, tmp_path)
     act = cl.indices[:cl.n_active]
     p = make_params({"fix_translation": False, "second_mode_tol": None})
@@ -597,7 +607,8 @@ def _assert_forces_are_minus_gradient(provider, y, h=1e-6):
 def test_force_offset_makes_x0_stationary_and_stays_a_gradient():
     """ForceOffset: zero force and the raw energy at x0; elsewhere forces F(x) − F(x0)
     that are minus the gradient of its energy (central differences)."""
-    from igd.artn.driver import ActiveSubset, ForceOffset
+    from igd.artn.boundary import ForceOffset
+    from igd.artn.region import ActiveSubset
     x = np.array([[0, 0, 0], [1.05, 0, 0], [0, 1.2, 0], [0, 0, 1.15], [1.1, 1.0, 0.2]])
     sub = ActiveSubset(_lj, x, 3)                  # two atoms frozen: x0 is not stationary
     e_raw, f_raw = sub(x[:3])
@@ -614,7 +625,8 @@ def test_force_offset_makes_x0_stationary_and_stays_a_gradient():
 def test_tether_springs_only_the_given_rows_and_stays_a_gradient():
     """Tether: nothing changes at x0; elsewhere the tethered rows get −k u on top of the
     provider's forces, the others nothing, and forces are minus its energy's gradient."""
-    from igd.artn.driver import ActiveSubset, ForceOffset, Tether
+    from igd.artn.boundary import ForceOffset, Tether
+    from igd.artn.region import ActiveSubset
     x = np.array([[0, 0, 0], [1.05, 0, 0], [0, 1.2, 0], [0, 0, 1.15], [1.1, 1.0, 0.2]])
     off = ForceOffset(ActiveSubset(_lj, x, 3), x[:3])
     teth = Tether(off, x[:3], np.array([1, 2]), k=2.5)
@@ -633,7 +645,9 @@ def test_run_artn_local_flexible_boundary(tiny_glass, tmp_path, caplog):
     """Flexible boundary (the default: local_force_offset, tether, no frozen shell, thinner
     than the exact 12.5 Å): no shell warning, the carved IS is stationary, searches
     converge to positive barriers below the force tolerance."""
-    from igd.artn.driver import LocalRegion, local_shell, run_artn
+    from igd.artn.carve import local_shell
+    from igd.artn.driver import run_artn
+    from igd.artn.region import LocalRegion
     from igd.common.datafile import read_lammps_data
     big = _replicate(tiny_glass, tmp_path / "replica.data")
     params = {"local": True, "local_radius": 8.0, "n_events": 1, "max_attempts": 3}

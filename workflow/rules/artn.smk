@@ -1,4 +1,12 @@
 # Stage 4 (PROTOCOL §4): ARTn activation energies, fanned out in chunks of atoms.
+#
+# The fan-out is a {chunk} wildcard over range(artn.chunks), not Snakemake's scattergather:
+# that would keep the SLURM grouping (slurm/config.yaml groups the rule) and the resume
+# (finished temp() chunks stay until artn_gather succeeds), but its count can be changed by
+# --set-scatter (command line or profile) behind the config's back, while the validated key
+# artn.chunks also splits the atoms (params.chunks) and sizes each chunk's runtime and
+# memory (igd.common.cost). Pinning the two together would leave scattergather nothing to
+# add but 1-based "i-of-n" item names to parse.
 
 ARTN_CHUNKS = list(range(config["artn"]["chunks"]))
 
@@ -62,7 +70,7 @@ rule fig02:
         barriers=expand("results/{sample}/artn/barriers.parquet", sample=SAMPLES),
         atoms=expand("results/{sample}/glass/atoms.parquet", sample=SAMPLES),
     output:
-        report(
+        figure=report(
             "results/figures/fig02_barriers.png",
             caption="../report/fig02_barriers.rst",
             category="ARTn",

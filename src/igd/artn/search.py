@@ -1,14 +1,17 @@
 """ARTn (activation–relaxation technique nouveau): saddle searches from a minimum.
 
 The algorithm of Barkema & Mousseau (1996), Cancès et al. (2009) and pARTn (Jay et al.
-2020), written against a small *force provider* interface so that it runs on analytic
-surfaces in tests and on LAMMPS in production (:mod:`igd.artn.driver`):
+2020), written against a small *force provider* interface (:mod:`igd.artn.provider`) so
+that it runs on analytic surfaces in tests and on LAMMPS in production
+(:mod:`igd.artn.lammps_forces`):
 
     provider(positions) -> (energy, forces)
 
 ``positions`` and ``forces`` are ``(N, d)`` arrays (Å, eV/Å; ``d`` = 3 for atoms, 2 for a
 2-D test surface), ``energy`` a float (eV). Positions are never wrapped here: the provider
-maps them into its periodic box if it has one.
+maps them into its periodic box if it has one. Its pieces: the parameters
+(:mod:`igd.artn.params`), the minimum mode (:mod:`igd.artn.lanczos`), the FIRE steps
+(:mod:`igd.artn.relax`).
 
 One search (:func:`artn_search`):
 
@@ -50,276 +53,17 @@ Lanczos ones).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Mapping
 
 import numpy as np
 
+from igd.artn.lanczos import lanczos_lowest
+from igd.artn.params import make_params
+from igd.artn.provider import BudgetExceeded, CountingProvider, ForceProvider, max_atom_force
+from igd.artn.relax import Fire, constraint_basis, make_fire, perp_max_force, relax
+
 log = logging.getLogger(__name__)
-
-ForceProvider = Callable[[np.ndarray], tuple[float, np.ndarray]]
-
-#: Default parameters (the IGD paper's values where it states them, else *our choice*).
-DEFAULT_PARAMS: dict[str, Any] = {
-    # --- driver (used by igd.artn.driver.run_artn) ---
-    "n_events": 24,              # searches per atom (paper: 24)
-    "max_attempts": 10,          # tries per event (a failed try is retried, new direction;
-    #   ~65 % of tries converge, independently of earlier failures: 10 leave ~3e-5 of the
-    #   events without a barrier, i.e. nearly every atom gets all of its n_events)
-    "perturb_norm": 0.1,         # Å, norm of the initial perturbation (paper: 0.1 Å)
-    "perturb_radius": 2.0,       # Å, neighbours within this radius join the perturbation ...
-    "perturb_neighbors": False,  # ... only if True (paper: central atom only)
-    # --- basin ---
-    "push_step": 0.15,           # Å, push increment (paper: 0.15 Å)
-    "push_mode": "initial",      # "initial": along d0; "displacement": along x − x0
-    "n_perp_basin": 6,           # perpendicular FIRE steps after each push (at most)
-    "fire_reset_push": True,     # restart FIRE (zero velocity) after every push
-    "fix_translation": True,     # relaxations keep the centre of the system fixed
-    "max_basin_steps": 40,       # pushes before giving up ("no-activation")
-    "lanczos_start": 2,          # first push after which the eigenvalue is computed
-    "lanczos_every_basin": 1,    # pushes between eigenvalue computations in the basin
-    "eigen_threshold": -0.30,    # eV/Å², activation threshold (paper: −0.30)
-    # --- Lanczos ---
-    "lanczos_h": 0.005,          # Å, finite-difference step of Hessian–vector products
-    "lanczos_max_iter": 16,      # Krylov vectors at most
-    "lanczos_tol": 0.01,         # eV/Å², stop when the lowest Ritz value moves less
-    # --- saddle ---
-    "saddle_step_max": 0.1,      # Å, largest step along the eigenvector
-    "lanczos_every_saddle": 2,   # iterations between eigenpair refreshes
-    "n_perp_saddle": 3,          # perpendicular FIRE steps per iteration (1: with the step)
-    "n_perp_growth": 6,          # ... reached gradually: +1 every n_perp_growth iterations
-    "max_saddle_steps": 400,     # iterations before "max-iterations"
-    "max_lost_curvature": 4,     # re-pushes (eigenvalue ≥ 0 after activation) before failing
-    "force_tol": 0.05,           # eV/Å, converged when max per-atom |F| is below (paper)
-    "second_mode_tol": -0.05,    # eV/Å², 2nd eigenvalue below: "higher-order" (None: skip)
-    "max_refine": 2,             # ... then kick along the 2nd mode and re-converge, this often
-    "refine_kick": 0.3,          # Å, size of that kick
-    # --- FIRE (unit mass; dt in Å·eV^-1/2, displacement per step ~ dt² F) ---
-    "fire_dt": 0.2,
-    "fire_dt_max": 0.3,
-    "max_move": 0.1,             # Å, largest per-atom displacement of one relaxation step
-    # --- checks and bookkeeping ---
-    "max_force_calls": 2000,     # hard budget per search ("max-force-calls")
-    "min_barrier": 1e-3,         # eV, smaller barriers count as "collapsed"
-    "collapse_tol": 0.05,        # Å, saddle whose max displacement from x0 is below: collapsed
-    "moved_threshold": 0.1,      # Å, an atom "moved" if displaced more at the saddle
-    "relax_final": False,        # relax both sides of the saddle to reject leading back
-    "final_push": 0.1,           # Å, displacement off the saddle along ±v before relaxing
-    "final_force_tol": 0.01,     # eV/Å, minimisation tolerance on each side
-    "max_relax_steps": 1000,     # FIRE steps per side
-    "same_minimum_tol": 0.1,     # Å, max per-atom distance for "same minimum as x0"
-    # --- local mode (igd.artn.driver.search_atoms_local) ---
-    "local": False,              # search on a carved sphere instead of the whole box
-    "local_radius": 20.0,        # Å, atoms closer to the central atom move (20 Å, no
-    #   frozen shell, force offset and tether, 18 000-atom replica: median
-    #   |ΔQ_local − ΔQ_full| 0.009 eV at the same force tolerance: bench_artn_local.py)
-    "frozen_shell": 0.0,         # Å, fixed shell around them; None: exact for EAM,
-    #   max(pair range, 2 × density range) + local_margin (12.5 Å for Mendelev CuZr);
-    #   thinner than exact only with local_force_offset; 0: none (the tether holds
-    #   the surface)
-    "local_refine_radius": None, # Å, re-converge every saddle with the atoms this close
-    #   moving (a second, larger cluster; None: no refinement): the frozen boundary's
-    #   bias falls with the radius while the search's calls stay on the small cluster
-    "local_refine_force_tol": None,  # eV/Å, force tolerance of that refinement (None:
-    #   force_tol). A saddle at 0.05 eV/Å sits a median ~0.1 eV above the same saddle at
-    #   0.005 eV/Å (bench_artn_local --tight), more than a 20 Å frozen boundary costs
-    "local_force_offset": True,  # flexible boundary: subtract each active atom's force at
-    #   the carved IS (igd.artn.driver.ForceOffset), so a thin frozen_shell will do and
-    #   atoms far beyond the exact shell can relax
-    "local_tether": 1.5,         # eV/Å², springs tying the outermost active atoms to their
-    #   IS positions (0: none): the stiffness of the neighbours a thin shell leaves out
-    "local_tether_width": 3.0,   # Å, the tethered layer: active atoms this close to
-    #   local_radius
-    "local_margin": 0.5,         # Å, added to the exact shell and to the exclusion core
-    "local_exclude": True,       # drop interactions among frozen atoms out of reach of
-    #   every active atom's density (exact, faster)
-    "local_padding": 12.0,       # Å, vacuum around the carved cluster in its box
-}
-
-
-def make_params(params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Defaults updated with ``params``; unknown keys are an error (catch config typos)."""
-    out = dict(DEFAULT_PARAMS)
-    unknown = sorted(set(params or {}) - set(out) - _DRIVER_ONLY)
-    if unknown:
-        raise ValueError(f"unknown ARTn parameter(s) {unknown}; known: {sorted(out)}")
-    out.update(params or {})
-    if out["push_mode"] not in ("initial", "displacement"):
-        raise ValueError(f"push_mode must be 'initial' or 'displacement', got {out['push_mode']!r}")
-    return out
-
-
-# keys the driver accepts in the same dict (not algorithm parameters)
-_DRIVER_ONLY: set[str] = set()
-
-
-class _BudgetExceeded(Exception):
-    pass
-
-
-class CountingProvider:
-    """Wrap a provider: count calls, enforce a budget, reject non-finite results."""
-
-    def __init__(self, provider: ForceProvider, budget: int):
-        self.provider = provider
-        self.budget = int(budget)
-        self.calls = 0
-
-    def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        if self.calls >= self.budget:
-            raise _BudgetExceeded
-        self.calls += 1
-        e, f = self.provider(x)
-        f = np.asarray(f, dtype=float)
-        if not np.isfinite(e) or not np.all(np.isfinite(f)):
-            raise FloatingPointError(f"non-finite energy/forces at force call {self.calls}")
-        return float(e), f
-
-
-def max_atom_force(forces: np.ndarray) -> float:
-    """Largest per-atom force norm (eV/Å) of an ``(N, d)`` array."""
-    return float(np.sqrt((forces * forces).sum(axis=1)).max())
-
-
-def _project_out(vec: np.ndarray, basis: np.ndarray | None) -> np.ndarray:
-    """``vec`` without its components on the orthonormal rows of ``basis`` (k, vec.size)."""
-    if basis is None:
-        return vec
-    flat = vec.ravel()
-    return (flat - basis.T @ (basis @ flat)).reshape(vec.shape)
-
-
-def constraint_basis(direction: np.ndarray, fix_translation: bool) -> np.ndarray:
-    """Orthonormal rows spanning ``direction`` and, if ``fix_translation``, the rigid
-    translations (one per Cartesian axis): the directions a perpendicular relaxation
-    must not move along. Without the translations, relaxing "perpendicular" to a push
-    of one atom lets the whole system drift after it and the push never activates."""
-    n, d = direction.shape
-    rows = [direction.ravel()]
-    if fix_translation and n > 1:
-        for k in range(d):
-            t = np.zeros((n, d))
-            t[:, k] = 1.0
-            rows.append(t.ravel())
-    q, _ = np.linalg.qr(np.array(rows).T)
-    return q.T
-
-
-def _perp_max_force(forces: np.ndarray, basis: np.ndarray | None) -> float:
-    """Largest per-atom norm of the force with the ``basis`` components removed."""
-    return max_atom_force(_project_out(forces, basis))
-
-
-def lanczos_lowest(provider: ForceProvider, x: np.ndarray, f_x: np.ndarray,
-                   v0: np.ndarray, *, h: float, max_iter: int, tol: float,
-                   deflate: np.ndarray | None = None) -> tuple[float, np.ndarray, int]:
-    """Lowest Hessian eigenpair at ``x`` by Lanczos on finite-difference products.
-
-    ``H q ≈ −(F(x + h q) − F(x)) / h`` with unit ``q`` (one force call per product;
-    ``f_x`` = F(x) is given). Full re-orthogonalisation. Stops when the lowest Ritz value
-    changes by less than ``tol`` (eV/Å²) or after ``max_iter`` products. ``deflate``
-    (orthonormal rows, ``(k, x.size)``) restricts the search to their orthogonal
-    complement: with the lowest eigenvector there, it gives the second eigenpair.
-
-    Returns ``(eigenvalue eV/Å², unit eigenvector shaped like x, force calls)``.
-    """
-    shape = x.shape
-    q = np.asarray(v0, dtype=float).ravel().copy()
-    if deflate is not None:
-        q -= deflate.T @ (deflate @ q)
-    nq = np.linalg.norm(q)
-    if nq == 0:
-        raise ValueError("Lanczos start vector is zero")
-    q /= nq
-    basis = [q]
-    alphas: list[float] = []
-    betas: list[float] = []
-    theta_old = np.inf
-    theta, y = np.inf, np.array([1.0])
-    calls = 0
-    f_x = f_x.ravel()
-    for k in range(max_iter):
-        _, f_h = provider(x + h * basis[k].reshape(shape))
-        calls += 1
-        w = -(f_h.ravel() - f_x) / h
-        alphas.append(float(basis[k] @ w))
-        t = np.diag(alphas)
-        if betas:
-            t += np.diag(betas, 1) + np.diag(betas, -1)
-        evals, evecs = np.linalg.eigh(t)
-        theta, y = float(evals[0]), evecs[:, 0]
-        if k > 0 and abs(theta - theta_old) < tol:
-            break
-        theta_old = theta
-        q_mat = np.array(basis) if deflate is None else np.vstack([deflate, basis])
-        w -= q_mat.T @ (q_mat @ w)          # full re-orthogonalisation (twice is enough)
-        w -= q_mat.T @ (q_mat @ w)
-        beta = float(np.linalg.norm(w))
-        if beta < 1e-10 or k == max_iter - 1:
-            break
-        betas.append(beta)
-        basis.append(w / beta)
-    v = np.array(basis[:len(y)]).T @ y
-    v /= np.linalg.norm(v)
-    return theta, v.reshape(shape), calls
-
-
-@dataclass
-class _Fire:
-    """FIRE (Bitzek et al. 2006) with unit mass, optionally perpendicular to a direction."""
-
-    dt: float
-    dt_max: float
-    max_move: float
-    alpha0: float = 0.1
-    n_min: int = 5
-    f_inc: float = 1.1
-    f_dec: float = 0.5
-    f_alpha: float = 0.99
-    vel: np.ndarray | None = None
-    alpha: float = field(default=0.1)
-    n_pos: int = 0
-
-    def reset(self) -> None:
-        self.vel = None
-        self.alpha = self.alpha0
-        self.n_pos = 0
-
-    def step(self, force: np.ndarray, basis: np.ndarray | None = None) -> np.ndarray:
-        """Displacement (Å) for this step; the orthonormal rows of ``basis`` are
-        projected out of force and velocity."""
-        force = _project_out(force, basis)
-        if self.vel is None:
-            self.vel = np.zeros_like(force)
-        vel = self.vel
-        vel = _project_out(vel, basis)
-        power = float(vel.ravel() @ force.ravel())
-        if power > 0:
-            fn = np.linalg.norm(force)
-            if fn > 0:
-                vel = (1 - self.alpha) * vel + self.alpha * np.linalg.norm(vel) * force / fn
-            self.n_pos += 1
-            if self.n_pos > self.n_min:
-                self.dt = min(self.dt * self.f_inc, self.dt_max)
-                self.alpha *= self.f_alpha
-        else:
-            vel = np.zeros_like(vel)
-            self.dt *= self.f_dec
-            self.alpha = self.alpha0
-            self.n_pos = 0
-        vel = vel + self.dt * force
-        dx = self.dt * vel
-        norms = np.sqrt((dx * dx).sum(axis=1))
-        big = norms.max()
-        if big > self.max_move:
-            dx *= self.max_move / big
-            vel *= self.max_move / big
-        self.vel = vel
-        return dx
-
-
-def _fire(p: Mapping[str, Any]) -> _Fire:
-    return _Fire(dt=p["fire_dt"], dt_max=p["fire_dt_max"], max_move=p["max_move"])
 
 
 @dataclass
@@ -343,20 +87,7 @@ class SearchResult:
     message: str = ""
 
 
-def relax(provider: ForceProvider, x: np.ndarray, p: Mapping[str, Any]
-          ) -> tuple[np.ndarray, float, np.ndarray, bool]:
-    """FIRE minimisation to max per-atom |F| < ``final_force_tol``. Returns (x, E, F, ok)."""
-    fire = _fire(p)
-    e, f = provider(x)
-    for _ in range(int(p["max_relax_steps"])):
-        if max_atom_force(f) < p["final_force_tol"]:
-            return x, e, f, True
-        x = x + fire.step(f)
-        e, f = provider(x)
-    return x, e, f, max_atom_force(f) < p["final_force_tol"]
-
-
-def _push_and_relax(prov, x: np.ndarray, direction: np.ndarray, fire: "_Fire",
+def _push_and_relax(prov, x: np.ndarray, direction: np.ndarray, fire: Fire,
                     p: Mapping[str, Any], *, reset: bool):
     """One push of ``push_step`` along ``direction``, then at most ``n_perp_basin`` FIRE
     steps perpendicular to it. Returns (x, energy, forces)."""
@@ -366,7 +97,7 @@ def _push_and_relax(prov, x: np.ndarray, direction: np.ndarray, fire: "_Fire",
     if reset:
         fire.reset()
     for _ in range(int(p["n_perp_basin"])):
-        if _perp_max_force(f, basis) < p["force_tol"]:
+        if perp_max_force(f, basis) < p["force_tol"]:
             break
         x = x + fire.step(f, basis)
         e, f = prov(x)
@@ -402,8 +133,8 @@ def refine_saddle(provider: ForceProvider, x0: np.ndarray, e0: float, x_start: n
                                      tol=p["lanczos_tol"])
         res.eigenvalue = lam
         growth = max(int(p["n_perp_growth"]), 1) * int(p["n_perp_saddle"])
-        _saddle(prov, np.asarray(x0, float), float(e0), x, e, f, vec, lam, p, res, _fire(p),
-                perp_from=growth)
+        _saddle(prov, np.asarray(x0, float), float(e0), x, e, f, vec, lam, p, res,
+                make_fire(p), perp_from=growth)
 
     return _guarded(provider, p, run)
 
@@ -415,7 +146,7 @@ def _guarded(provider: ForceProvider, p: Mapping[str, Any], run) -> SearchResult
     res = SearchResult(status="error")
     try:
         run(counted, res)
-    except _BudgetExceeded:
+    except BudgetExceeded:
         res.status = "max-force-calls"
     except Exception as err:  # noqa: BLE001  (a failing search is recorded, not raised)
         res.status = "error"
@@ -444,7 +175,7 @@ def _search(prov: CountingProvider, x0: np.ndarray, e0: float, d0: np.ndarray,
     push0 = d0 / np.linalg.norm(d0)
     x = x0 + d0
     e, f = prov(x)
-    fire = _fire(p)
+    fire = make_fire(p)
     eigvec = push0.copy()
     lam = np.inf
     activated = False
@@ -477,7 +208,7 @@ def _search(prov: CountingProvider, x0: np.ndarray, e0: float, d0: np.ndarray,
 
 def _saddle(prov: CountingProvider, x0: np.ndarray, e0: float, x: np.ndarray, e: float,
             f: np.ndarray, eigvec: np.ndarray, lam: float, p: Mapping[str, Any],
-            res: SearchResult, fire: "_Fire", perp_from: int = 0) -> None:
+            res: SearchResult, fire: Fire, perp_from: int = 0) -> None:
     """Converge to the saddle from an activated point ``x`` (lowest eigenpair ``lam``,
     ``eigvec``), then check it; fills ``res``. ``perp_from`` (iterations) offsets the
     growth of the perpendicular steps (a refinement starts fully relaxing)."""
@@ -525,7 +256,7 @@ def _saddle(prov: CountingProvider, x0: np.ndarray, e0: float, x: np.ndarray, e:
             n_perp = min(int(p["n_perp_saddle"]),
                          1 + (it + perp_from) // max(int(p["n_perp_growth"]), 1))
             for _ in range(n_perp - 1):
-                if _perp_max_force(f, basis) < p["force_tol"]:
+                if perp_max_force(f, basis) < p["force_tol"]:
                     break
                 x = x + fire.step(f, basis)
                 e, f = prov(x)
