@@ -8,9 +8,10 @@ the peak RSS is that of the measured step alone):
 
 For each replication factor n the inherent structure is replicated n×n×n by LAMMPS
 (``replicate``, no re-minimisation: timings and memory only), then measured:
-``sparse_build`` (analytic EAM/FS Hessian, :func:`igd.hessian.vdos.sparse_dynamical_matrix`),
-and, where asked and affordable, ``dense_lammps`` (``dynamical_matrix``, 6N force calls)
-and ``dense_eigh``. Prints one TSV row per step: atoms, step, seconds, peak RSS (MB), nnz.
+``sparse_build`` (analytic EAM/FS Hessian,
+:func:`igd.hessian.eam_hessian.sparse_dynamical_matrix`), and, where asked and affordable,
+``dense_lammps`` (``dynamical_matrix``, 6N force calls) and ``dense_eigh``. Prints one TSV
+row per step: atoms, step, seconds, peak RSS (MB), nnz.
 """
 
 from __future__ import annotations
@@ -65,20 +66,22 @@ def random_glass(n_atoms: int, density: float, seed: int, out: Path) -> None:
 def measure(step: str, data: str) -> dict:
     import numpy as np
 
-    from igd.hessian import vdos
+    from igd.hessian.dynmat import lammps_dynamical_matrix
+    from igd.hessian.eam_hessian import sparse_dynamical_matrix
+    from igd.hessian.modes import normal_modes
 
     t0 = time.perf_counter()
     out: dict = {"step": step}
     if step == "sparse_build":
-        d, frame = vdos.sparse_dynamical_matrix(data, potential=POTENTIAL, root=ROOT)
+        d, frame = sparse_dynamical_matrix(data, potential=POTENTIAL, root=ROOT)
         out.update(atoms=frame.n_atoms, nnz=int(d.nnz))
     elif step == "dense_lammps":
-        d = vdos.lammps_dynamical_matrix(data, potential=POTENTIAL, delta=1e-5, root=ROOT)
+        d = lammps_dynamical_matrix(data, potential=POTENTIAL, delta=1e-5, root=ROOT)
         out.update(atoms=d.shape[0] // 3, nnz=int(d.size))
     elif step == "dense_eigh":
-        d, frame = vdos.sparse_dynamical_matrix(data, potential=POTENTIAL, root=ROOT)
+        d, frame = sparse_dynamical_matrix(data, potential=POTENTIAL, root=ROOT)
         t0 = time.perf_counter()
-        m = vdos.normal_modes(d.toarray())
+        m = normal_modes(d.toarray())
         out.update(atoms=frame.n_atoms, nnz=int(np.count_nonzero(m.nu > -1)))
     out["seconds"] = time.perf_counter() - t0
     out["peak_rss_MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -17,7 +17,7 @@ random vector (``--perturb`` Å rms per component) and re-minimises: the copies 
 longer identical, so the replica has no artificial mode degeneracies.
 ``run dense``: analytic sparse D → dense ``eigh`` (equal to the LAMMPS
 ``dynamical_matrix`` route up to its finite-difference error, without its 6N force calls).
-``run sparse``: :func:`igd.hessian.vdos.hessian_vdos_sparse` with the default config settings.
+``run sparse``: :func:`igd.hessian.stage.hessian_vdos_sparse` with the default config settings.
 ``run kpm_block`` (large samples, where the full KPM exceeds a 5-min slot on a loaded
 machine): Hessian + colouring + spectral bounds + one block of 16 probes; the KPM cost is
 linear in the number of probes and is extrapolated to all of them.
@@ -84,40 +84,45 @@ def prepare(data: Path, n: list[int], out: Path, perturb: float, seed: int) -> N
 
 
 def run(route: str, data: str, out: str, realisations: int | None = None) -> dict:
-    from igd.hessian import vdos
+    from igd.hessian.eam_hessian import sparse_dynamical_matrix
+    from igd.hessian.kpm import (colour_probes, kpm_local_moments, kpm_n_moments,
+                                 probe_colours, spectral_bounds, translation_modes)
+    from igd.hessian.modes import (as_grid, boson_peak_intensity, eigenvalue_to_thz,
+                                   fraction_column, normal_modes, participation_fraction,
+                                   per_atom_vdos)
+    from igd.hessian.stage import hessian_vdos_sparse
 
     h = hessian_params()
     if realisations:
         h["sparse"]["realisations"] = realisations
     t0 = time.perf_counter()
-    grid = vdos.as_grid(h["nu_grid"])
+    grid = as_grid(h["nu_grid"])
     extra: dict = {}
     if route == "dense":
-        d, frame = vdos.sparse_dynamical_matrix(data, potential=POTENTIAL, root=ROOT)
-        modes = vdos.normal_modes(d.toarray(), n_zero=h["n_zero"])
+        d, frame = sparse_dynamical_matrix(data, potential=POTENTIAL, root=ROOT)
+        modes = normal_modes(d.toarray(), n_zero=h["n_zero"])
         del d
-        g_atoms = vdos.per_atom_vdos(modes, grid, h["sigma"])
-        res = {"I_BP": vdos.boson_peak_intensity(g_atoms, grid, h["band"])}
+        g_atoms = per_atom_vdos(modes, grid, h["sigma"])
+        res = {"I_BP": boson_peak_intensity(g_atoms, grid, h["band"])}
         for f in h["fractions"]:
-            res[vdos.fraction_column(f)] = vdos.participation_fraction(modes, f)
+            res[fraction_column(f)] = participation_fraction(modes, f)
         res["g"] = g_atoms.sum(0)
         n_atoms = frame.n_atoms
     elif route == "kpm_block":
         # large samples: Hessian, colours, bounds and ONE block of probes (the KPM cost is
         # exactly linear in the number of probes), extrapolated to all 3·colours probes
         sp = h["sparse"]
-        d, frame = vdos.sparse_dynamical_matrix(data, potential=POTENTIAL, root=ROOT)
+        d, frame = sparse_dynamical_matrix(data, potential=POTENTIAL, root=ROOT)
         t_build = time.perf_counter() - t0
-        colour = vdos.probe_colours(frame.positions, frame.cell, sp["probe_distance"],
-                                    origin=frame.origin)
-        bounds = vdos.spectral_bounds(d)
-        m = sp["n_moments"] or vdos.kpm_n_moments(
-            h["sigma"], float(vdos.eigenvalue_to_thz(bounds[1])), sp["tol"])
+        colour = probe_colours(frame.positions, frame.cell, sp["probe_distance"],
+                               origin=frame.origin)
+        bounds = spectral_bounds(d)
+        m = sp["n_moments"] or kpm_n_moments(
+            h["sigma"], float(eigenvalue_to_thz(bounds[1])), sp["tol"])
         t1 = time.perf_counter()
-        block = next(vdos.colour_probes(colour, block=16))
-        vdos.kpm_local_moments(d, [block], m, bounds,
-                               deflate=vdos.translation_modes(
-                                   [frame.masses[t] for t in frame.types]))
+        block = next(colour_probes(colour, block=16))
+        kpm_local_moments(d, [block], m, bounds,
+                          deflate=translation_modes([frame.masses[t] for t in frame.types]))
         t_block = time.perf_counter() - t1
         n_probes = 3 * (int(colour.max()) + 1) * sp["realisations"]   # all sets
         res = {}
@@ -127,7 +132,7 @@ def run(route: str, data: str, out: str, realisations: int | None = None) -> dic
                  "kpm_s_extrapolated": round(t_block * n_probes / block.shape[1], 1)}
     else:
         sp = h.get("sparse", {})
-        v, a, _units, diag = vdos.hessian_vdos_sparse(
+        v, a, _units, diag = hessian_vdos_sparse(
             data, potential=POTENTIAL, sigma=h["sigma"], nu_grid=grid, band=h["band"],
             fractions=h["fractions"], n_zero=h["n_zero"],
             probe_distance=sp.get("probe_distance", 9.0),

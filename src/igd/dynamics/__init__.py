@@ -1,1 +1,1 @@
-"""igd.dynamics.md."""
+"""igd.dynamics: stage 8, the 700 K dynamics of an inherent structure and its S(q)."""

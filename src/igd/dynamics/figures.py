@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from igd.common.plotting import mean_curve, plt, save
-from igd.dynamics.md import INV_E
+from igd.dynamics.correlators import INV_E
 
 
 def fig06_dynamics(sq: Mapping[str, pd.DataFrame], curves: pd.DataFrame,

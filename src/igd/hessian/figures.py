@@ -16,7 +16,6 @@ import pandas as pd
 from igd.common.plotting import mean_curve, plt, save
 
 
-
 def debye_level(nu: np.ndarray, g: np.ndarray, window: Sequence[float]) -> float:
     """Debye level A of g(ν) ≈ A ν² (THz⁻³): least-squares fit of A ν² to g on the grid
     points with ν in ``window`` = [lo, hi] (THz), A = Σ g ν² / Σ ν⁴.
