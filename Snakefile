@@ -18,6 +18,7 @@ include: "workflow/rules/features.smk"
 include: "workflow/rules/artn.smk"
 include: "workflow/rules/vibrations.smk"
 include: "workflow/rules/learning.smk"
+include: "workflow/rules/analysis.smk"
 include: "workflow/rules/descriptors.smk"
 
 
