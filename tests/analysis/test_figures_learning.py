@@ -1,6 +1,6 @@
 """Learning-stage figures on small synthetic tables, and the tasks of the learning and
-analysis rules (features → learn → analysis → figures) end to end on synthetic per-sample
-tables."""
+analysis rules (features → learn → analysis → figures; snapshots switched off) end to end
+on synthetic per-sample tables."""
 
 from __future__ import annotations
 
@@ -344,3 +344,30 @@ def test_metrics_frame_and_html_table():
     page = html_table(df, "Test metrics")
     assert page.startswith("<!DOCTYPE html>") and page.count("<tr") == 3   # header + 2 rows
     assert "0.75" in page and "denominator_zero" in page and "}}" not in page
+
+
+def test_snapshots_switched_off_write_notes_without_ovito(tmp_path, monkeypatch):
+    """learning.analysis.snapshot.enabled false: no OVITO (its import would fail), three
+    PNGs that say the snapshots were skipped and how to enable them, a logged warning."""
+    monkeypatch.setitem(sys.modules, "ovito", None)          # any OVITO import fails
+    i = write_sample(tmp_path / "results", "s1", 1)
+    igd = tmp_path / "results" / "learning" / "igd.parquet"
+    write_table(pd.DataFrame({"sample": "s1", "id": np.arange(1, N_ATOMS + 1),
+                              "label": 1, "igd": 0.5}), igd,
+                units={"sample": "", "id": "", "label": "", "igd": ""})
+    figs = tmp_path / "figures"
+    out = {k: str(figs / f"{k}.png") for k in ("fig08", "fig09a", "fig11a")}
+    log = tmp_path / "snapshots.log"
+    snapshot = {"enabled": False, "slab": 3.5, "axis": 2, "corner": 0.125,
+                "bubble_max": 1.2, "radius_scale": 0.9, "pixels": 300}
+    run_job(at.snapshots, "snapshots",
+            dict(igd=str(igd), labels=str(i["labels"]), atoms=str(i["atoms"])), out,
+            dict(sample="s1", threshold=0.05, snapshot=snapshot), log=log)
+    for path in out.values():
+        assert_png(Path(path))
+    text = log.read_text()
+    assert "WARNING" in text and "snapshot.enabled: false" in text
+    from igd.analysis.snapshots import SKIPPED
+
+    assert "apt-get install libvulkan1 mesa-vulkan-drivers" in SKIPPED
+    assert "bin/setup as root" in SKIPPED and "enabled: false" in SKIPPED

@@ -2,6 +2,15 @@
 # snapshots and dumps, the report's tables (tasks: igd.analysis.tasks). Uses MODELS and
 # TEST_SAMPLES of learning.smk.
 
+# learning.analysis without the snapshot switch: switching the OVITO snapshots off changes
+# no number, so it neither reruns rule analysis nor enters its tables' params.
+ANALYSIS = {
+    **LEARNING["analysis"],
+    "snapshot": {
+        k: v for k, v in LEARNING["analysis"]["snapshot"].items() if k != "enabled"
+    },
+}
+
 
 rule analysis:
     input:
@@ -19,7 +28,7 @@ rule analysis:
         models=MODELS,
         elements=ELEMENTS,
         threshold=config["shear"]["threshold"],
-        analysis=LEARNING["analysis"],
+        analysis=ANALYSIS,
     log:
         "results/logs/learning/analysis.log",
     benchmark:
@@ -190,7 +199,8 @@ rule fig13:
         "../scripts/fig13.py"
 
 
-# ---- atom snapshots (OVITO), OVITO dumps, transferability (paper Figs. 8a/b, 9a, 11a, 14)
+# ---- atom snapshots (OVITO; learning.analysis.snapshot.enabled false: PNGs that say
+# they were skipped), OVITO dumps, transferability (paper Figs. 8a/b, 9a, 11a, 14)
 SNAPSHOT_SAMPLE = TEST_SAMPLES[0]
 TRANSFER_SAMPLES = SAMPLES if LEARNING["analysis"]["transfer_set"] == "all" else TEST_SAMPLES
 

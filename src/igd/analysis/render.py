@@ -24,8 +24,10 @@ MISSING_VULKAN = (
     "OVITO could not render the atom snapshot: OVITO 3.17 needs a Vulkan loader and a "
     "Vulkan driver even for its software (Tachyon) renderer. On Debian/Ubuntu install the "
     "CPU driver with `apt-get install libvulkan1 mesa-vulkan-drivers` (lavapipe); in a "
-    "container without system packages, skip the snapshot rules "
-    "(results/figures/fig08_snapshots.png, fig09a_igd_snapshot.png, fig11a_snapshots.png)."
+    "container without system packages, switch the snapshots off with "
+    "`learning.analysis.snapshot.enabled: false` in the config (the three PNGs, "
+    "results/figures/fig08_snapshots.png, fig09a_igd_snapshot.png, fig11a_snapshots.png, "
+    "then only say that they were skipped)."
 )
 
 

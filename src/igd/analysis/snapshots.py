@@ -5,6 +5,9 @@
 * :func:`snapshot_figure` composes rendered panels with matplotlib (titles, colour bars
   with units); :func:`fig08_snapshots`, :func:`fig09a_igd_snapshot`,
   :func:`fig11a_snapshots` draw the paper's panels from one sample's per-atom table.
+* :func:`skipped_snapshot` draws, in place of a snapshot, a small figure saying the
+  snapshots are switched off (``learning.analysis.snapshot.enabled: false``, e.g. no
+  Vulkan loader for OVITO) and how to switch them on.
 
 Lengths in Å. Colours are RGB in [0, 1].
 """
@@ -28,6 +31,14 @@ RADII: dict[int, float] = {1: 1.28, 2: 1.60}
 
 NAN_GREY = 0.3
 """Grey level of atoms without a value (e.g. no IGD after a failed ARTn search)."""
+
+SKIPPED = (
+    "OVITO snapshots skipped (learning.analysis.snapshot.enabled: false).\n"
+    "To draw them, install the Vulkan loader and a CPU Vulkan driver for OVITO:\n"
+    "apt-get install libvulkan1 mesa-vulkan-drivers   (or run bin/setup as root),\n"
+    "then set learning.analysis.snapshot.enabled: true and rerun rule snapshots."
+)
+"""What :func:`skipped_snapshot` says."""
 
 
 # --------------------------------------------------------------------------- geometry
@@ -86,7 +97,6 @@ def value_colors(values: np.ndarray, cmap: str = "viridis", vmin: float | None =
     vv = np.where(ok, v, lo)
     rgb[ok] = colormaps[cmap](norm(vv[ok]))[:, :3]
     return rgb, norm
-
 
 
 # --------------------------------------------------------------------------- figures
@@ -264,3 +274,17 @@ def fig11a_snapshots(atoms: pd.DataFrame, cell: np.ndarray, path: str | os.PathL
             {"image": img_d, "title": "ΔD²min in the same slab", "norm": norm_d,
              "cmap": "inferno", "label": "ΔD²min (Å²)"},
         ], path, suptitle=f"IGD map and athermal events, sample {sample}".strip())
+
+
+def skipped_snapshot(path: str | os.PathLike, title: str) -> None:
+    """A small matplotlib PNG in place of the OVITO snapshot ``title``: the snapshots were
+    skipped (``learning.analysis.snapshot.enabled: false``) and how to enable them
+    (:data:`SKIPPED`)."""
+    from igd.common.plotting import plt, save
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.0))
+    ax.set(xticks=[], yticks=[], facecolor="0.95")
+    ax.text(0.5, 0.62, title, ha="center", va="center", fontsize=11, transform=ax.transAxes)
+    ax.text(0.5, 0.3, SKIPPED, ha="center", va="center", fontsize=8, color="0.2",
+            transform=ax.transAxes)
+    save(fig, path)

@@ -149,9 +149,20 @@ def snapshots(job: Job) -> None:
     """OVITO atom snapshots of one sample (paper Figs. 8a/b, 9a, 11a).
 
     inputs ``igd, labels, atoms``; params ``sample, threshold, snapshot`` (the config's
-    ``learning.analysis.snapshot``); outputs ``fig08, fig09a, fig11a`` (PNG).
+    ``learning.analysis.snapshot``); outputs ``fig08, fig09a, fig11a`` (PNG). With
+    ``snapshot.enabled`` false nothing is rendered: each PNG only says that the snapshots
+    were skipped and how to enable them (:func:`igd.analysis.snapshots.skipped_snapshot`),
+    and a warning is logged.
     """
     p, s, out = job.params, job.params.snapshot, job.output
+    if not s["enabled"]:
+        log.warning("OVITO snapshots skipped (learning.analysis.snapshot.enabled: false): "
+                    "%s, %s and %s only say so", out.fig08, out.fig09a, out.fig11a)
+        for path, title in ((out.fig08, "Fig. 8a, b: rearranged atoms and ΔD²min"),
+                            (out.fig09a, "Fig. 9a: IGD of every atom"),
+                            (out.fig11a, "Fig. 11a: IGD map and athermal events")):
+            snap.skipped_snapshot(path, f"{title}, sample {p.sample}")
+        return
     atoms = read_table(job.input.atoms, columns=["id", "type", "x", "y", "z"])
     cell, origin = _box(job.input.atoms)
     labels = read_table(job.input.labels, columns=["id", "dd2min_max"])
