@@ -20,6 +20,7 @@ include: "workflow/rules/artn.smk"
 include: "workflow/rules/hessian.smk"
 include: "workflow/rules/dynamics.smk"
 include: "workflow/rules/learning.smk"
+include: "workflow/rules/analysis.smk"
 include: "workflow/rules/descriptors.smk"
 
 

@@ -1,11 +1,12 @@
-"""Learning-stage figures on small synthetic tables, and the learning rule scripts
-(features → learn → analysis → figures) end to end on synthetic per-sample tables."""
+"""Learning-stage figures on small synthetic tables, and the tasks of the learning and
+analysis rules (features → learn → analysis → figures; snapshots switched off) end to end
+on synthetic per-sample tables."""
 
 from __future__ import annotations
 
 import json
 import logging
-import runpy
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +14,12 @@ import pandas as pd
 import pytest
 
 from igd.analysis import figures as fl
+from igd.analysis import model_figures as mf
+from igd.analysis import tasks as at
 from igd.common.io import read_metadata, read_table, write_table
+from igd.common.job import Job, Record, run_task
+from igd.learning import tasks as lt
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ROOT / "workflow" / "scripts"
 from conftest import PNG, assert_png  # noqa: F401
 
 
@@ -44,13 +47,13 @@ def cv_grid_table(log2C=(-1, 1, 3), log2g=(-9, -7, -5, -3)) -> pd.DataFrame:
 
 def test_fig04_cv_grid(tmp_path):
     out = tmp_path / "fig04.png"
-    fl.fig04_cv_grid(cv_grid_table(), out)
+    mf.fig04_cv_grid(cv_grid_table(), out)
     assert_png(out)
     # a degenerate 1 x N grid draws too; an unknown model is an error
-    fl.fig04_cv_grid(cv_grid_table(log2C=(2,)), tmp_path / "fig04b.png")
+    mf.fig04_cv_grid(cv_grid_table(log2C=(2,)), tmp_path / "fig04b.png")
     assert_png(tmp_path / "fig04b.png")
     with pytest.raises(ValueError, match="no CV grid rows"):
-        fl.fig04_cv_grid(cv_grid_table(), tmp_path / "x.png", model="G")
+        mf.fig04_cv_grid(cv_grid_table(), tmp_path / "x.png", model="G")
     assert not (tmp_path / "x.png").exists()
 
 
@@ -133,7 +136,7 @@ def test_fig12_models_handles_infinite_and_undefined_chi(tmp_path):
         "S2": {"accuracy": 0.55, "chi": 1.2, "chi_status": "ok"},
     }
     out = tmp_path / "fig12.png"
-    fl.fig12_models(metrics, out, models=["all", "vmsd", "dQ", "G", "S2"])
+    mf.fig12_models(metrics, out, models=["all", "vmsd", "dQ", "G", "S2"])
     assert_png(out)
 
 
@@ -147,38 +150,19 @@ def test_fig13_xi(tmp_path):
 
 
 # --------------------------------------------------------------------------------------
-# the rule scripts end to end (features → learn → analysis → figures), no Snakemake
+# the rules' tasks end to end (features → learn → analysis → figures), no Snakemake
 # --------------------------------------------------------------------------------------
 
-class NL(list):
-    """Stand-in for Snakemake's named lists: positional items (lists flattened) plus
-    attributes."""
-
-    def __init__(self, *items, **named):
-        flat = []
-        for v in [*items, *named.values()]:
-            flat += list(v) if isinstance(v, (list, tuple)) else [v]
-        super().__init__(flat)
-        for k, v in named.items():
-            setattr(self, k, v)
-
-
-class FakeSnakemake:
-    def __init__(self, rule, input, output, params=None, log="log.txt", threads=1,
-                 wildcards=None):
-        self.rule, self.input, self.output = rule, input, output
-        self.params = params if params is not None else NL()
-        self.log = NL(str(log))
-        self.threads = threads
-        self.wildcards = wildcards or NL()
-
-
-def run_script(name: str, sm: FakeSnakemake) -> None:
+def run_job(task, rule: str, input: dict, output: dict, params: dict | None = None,
+            log: Path | str = "log.txt", wildcards: dict | None = None) -> None:
+    """Run a rule's task as Snakemake would (igd.common.job.run_task), then restore the
+    root logger and the excepthook that run_task's log setup replaces."""
     root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+    handlers, level, hook = list(root.handlers), root.level, sys.excepthook
+    job = Job(rule=rule, input=Record(input), output=Record(output),
+              params=Record(params or {}), wildcards=Record(wildcards or {}), log=str(log))
     try:
-        runpy.run_path(str(SCRIPTS / name), init_globals={"snakemake": sm},
-                       run_name="__main__")
+        run_task(task, job)
     finally:
         for h in list(root.handlers):
             root.removeHandler(h)
@@ -187,6 +171,7 @@ def run_script(name: str, sm: FakeSnakemake) -> None:
         for h in handlers:
             root.addHandler(h)
         root.setLevel(level)
+        sys.excepthook = hook
 
 
 TEMPS = ["100", "300"]
@@ -245,16 +230,14 @@ def test_learning_scripts_end_to_end(tmp_path):
     # rule features, per sample
     for s in samples:
         i = inputs[s]
-        sm = FakeSnakemake(
-            "features",
-            NL(labels=str(i["labels"]), structure=str(i["structure"]),
-               vmsd=[str(p) for p in i["vmsd"]], barriers=str(i["barriers"]),
-               atoms=str(i["atoms"])),
-            NL(str(res / s / "features.parquet")),
-            NL(temperatures=TEMPS, nan_policy="drop",
-               expected_counts={"G": 3, "S2": 2, "vmsd": 2}),
-            log=logs / f"features_{s}.log", wildcards=NL(sample=s))
-        run_script("features.py", sm)
+        run_job(lt.features, "features",
+                dict(labels=str(i["labels"]), structure=str(i["structure"]),
+                     vmsd=[str(p) for p in i["vmsd"]], barriers=str(i["barriers"]),
+                     atoms=str(i["atoms"])),
+                dict(features=str(res / s / "features.parquet")),
+                dict(temperatures=TEMPS, nan_policy="drop",
+                     expected_counts={"G": 3, "S2": 2, "vmsd": 2}),
+                log=logs / f"features_{s}.log", wildcards=dict(sample=s))
         f = read_table(res / s / "features.parquet")
         assert list(f.columns[:3]) == ["id", "type", "label"]
         assert set(f["label"]) <= {1, -1} and (~f["complete"]).sum() == 1
@@ -266,15 +249,15 @@ def test_learning_scripts_end_to_end(tmp_path):
     # rule learn
     models = ["all", "vmsd", "dQ", "G", "S2"]
     learn_dir = res / "learning"
-    out = NL(metrics=str(learn_dir / "metrics.json"), igd=str(learn_dir / "igd.parquet"),
-             cv_grid=str(learn_dir / "cv_grid.parquet"),
-             models=[str(learn_dir / f"model_{m}.joblib") for m in models])
-    params = NL(samples=samples, models=models, test_samples=["s2"], log2C=[0.0, 2.0],
-                log2gamma=[-3.0], cv_folds=3, cv_max_rows=None, nan_policy="drop",
-                chi_fraction=0.05, cache_size_mb=100, seed=5)
-    run_script("learn.py", FakeSnakemake(
-        "learn", NL(*[str(res / s / "features.parquet") for s in samples]), out, params,
-        log=logs / "learn.log"))
+    out = Record(metrics=str(learn_dir / "metrics.json"), igd=str(learn_dir / "igd.parquet"),
+                 cv_grid=str(learn_dir / "cv_grid.parquet"),
+                 models=[str(learn_dir / f"model_{m}.joblib") for m in models])
+    params = dict(samples=samples, models=models, test_samples=["s2"], log2C=[0.0, 2.0],
+                  log2gamma=[-3.0], cv_folds=3, cv_max_rows=None, nan_policy="drop",
+                  chi_fraction=0.05, cache_size_mb=100, seed=5)
+    run_job(lt.learn, "learn",
+            dict(features=[str(res / s / "features.parquet") for s in samples]), out, params,
+            log=logs / "learn.log")
     metrics = json.loads((learn_dir / "metrics.json").read_text())
     assert set(metrics) == set(models)            # write_json sorts the keys
     for m in models:
@@ -302,17 +285,16 @@ def test_learning_scripts_end_to_end(tmp_path):
                 "corr_fit_r_max": 5.0, "prdf_fraction": 0.1, "prdf_r_max": 6.0,
                 "prdf_dr": 0.1, "bin_fraction": 0.0025, "bin_min_atoms": 5,
                 "p_active_log10_dd2min": {"start": -4.0, "stop": 1.0, "step": 0.5}}
-    aout = NL(correlation=str(learn_dir / "correlation.parquet"),
-              xi=str(learn_dir / "xi.json"), p_active=str(learn_dir / "p_active.parquet"),
-              binned=str(learn_dir / "binned_dd2min.parquet"),
-              prdf=str(learn_dir / "prdf_igd.parquet"))
-    run_script("analysis.py", FakeSnakemake(
-        "analysis",
-        NL(igd=str(learn_dir / "igd.parquet"),
-           labels=[str(inputs[s]["labels"]) for s in samples],
-           atoms=[str(inputs[s]["atoms"]) for s in samples]),
-        aout, NL(samples=samples, models=models, elements=["Cu", "Zr"], threshold=0.05,
-                 analysis=analysis), log=logs / "analysis.log"))
+    aout = Record(correlation=str(learn_dir / "correlation.parquet"),
+                  xi=str(learn_dir / "xi.json"), p_active=str(learn_dir / "p_active.parquet"),
+                  binned=str(learn_dir / "binned_dd2min.parquet"),
+                  prdf=str(learn_dir / "prdf_igd.parquet"))
+    run_job(at.analysis, "analysis",
+            dict(igd=str(learn_dir / "igd.parquet"),
+                 labels=[str(inputs[s]["labels"]) for s in samples],
+                 atoms=[str(inputs[s]["atoms"]) for s in samples]),
+            aout, dict(samples=samples, models=models, elements=["Cu", "Zr"], threshold=0.05,
+                       analysis=analysis), log=logs / "analysis.log")
     corr = read_table(learn_dir / "correlation.parquet")
     assert {"r", "n_pairs", "C_dd2min", "C_igd", "C_igd_S2"} <= set(corr.columns)
     assert "C_igd_all" not in corr.columns
@@ -334,23 +316,23 @@ def test_learning_scripts_end_to_end(tmp_path):
     # figure rules
     figs = tmp_path / "figures"
     jobs = {
-        "fig04": (NL(cv_grid=str(learn_dir / "cv_grid.parquet")), NL()),
-        "fig08": (NL(p_active=aout.p_active), NL(threshold=0.05)),
-        "fig09": (NL(igd=out.igd, correlation=aout.correlation, xi=aout.xi), NL()),
-        "fig10": (NL(prdf=aout.prdf), NL()),
-        "fig11": (NL(binned=aout.binned), NL(threshold=0.05)),
-        "fig12": (NL(metrics=out.metrics), NL(models=models)),
-        "fig13": (NL(correlation=aout.correlation, xi=aout.xi), NL(models=models)),
+        "fig04": (dict(cv_grid=str(learn_dir / "cv_grid.parquet")), {}),
+        "fig08": (dict(p_active=aout.p_active), dict(threshold=0.05)),
+        "fig09": (dict(igd=out.igd, correlation=aout.correlation, xi=aout.xi), {}),
+        "fig10": (dict(prdf=aout.prdf), {}),
+        "fig11": (dict(binned=aout.binned), dict(threshold=0.05)),
+        "fig12": (dict(metrics=out.metrics), dict(models=models)),
+        "fig13": (dict(correlation=aout.correlation, xi=aout.xi), dict(models=models)),
     }
     for rule, (inp, par) in jobs.items():
         png = figs / f"{rule}.png"
-        run_script("fig_learning.py", FakeSnakemake(rule, inp, NL(str(png)), par,
-                                                    log=logs / f"{rule}.log"))
+        run_job(getattr(at, rule), rule, inp, dict(figure=str(png)), par,
+                log=logs / f"{rule}.log")
         assert_png(png)
 
 
 def test_metrics_frame_and_html_table():
-    from igd.analysis.figures import html_table, metrics_frame
+    from igd.analysis.model_figures import html_table, metrics_frame
 
     metrics = {"all": {"accuracy": 0.75, "recall": 0.5, "chi": None,
                        "chi_status": "denominator_zero"},
@@ -362,3 +344,30 @@ def test_metrics_frame_and_html_table():
     page = html_table(df, "Test metrics")
     assert page.startswith("<!DOCTYPE html>") and page.count("<tr") == 3   # header + 2 rows
     assert "0.75" in page and "denominator_zero" in page and "}}" not in page
+
+
+def test_snapshots_switched_off_write_notes_without_ovito(tmp_path, monkeypatch):
+    """learning.analysis.snapshot.enabled false: no OVITO (its import would fail), three
+    PNGs that say the snapshots were skipped and how to enable them, a logged warning."""
+    monkeypatch.setitem(sys.modules, "ovito", None)          # any OVITO import fails
+    i = write_sample(tmp_path / "results", "s1", 1)
+    igd = tmp_path / "results" / "learning" / "igd.parquet"
+    write_table(pd.DataFrame({"sample": "s1", "id": np.arange(1, N_ATOMS + 1),
+                              "label": 1, "igd": 0.5}), igd,
+                units={"sample": "", "id": "", "label": "", "igd": ""})
+    figs = tmp_path / "figures"
+    out = {k: str(figs / f"{k}.png") for k in ("fig08", "fig09a", "fig11a")}
+    log = tmp_path / "snapshots.log"
+    snapshot = {"enabled": False, "slab": 3.5, "axis": 2, "corner": 0.125,
+                "bubble_max": 1.2, "radius_scale": 0.9, "pixels": 300}
+    run_job(at.snapshots, "snapshots",
+            dict(igd=str(igd), labels=str(i["labels"]), atoms=str(i["atoms"])), out,
+            dict(sample="s1", threshold=0.05, snapshot=snapshot), log=log)
+    for path in out.values():
+        assert_png(Path(path))
+    text = log.read_text()
+    assert "WARNING" in text and "snapshot.enabled: false" in text
+    from igd.analysis.snapshots import SKIPPED
+
+    assert "apt-get install libvulkan1 mesa-vulkan-drivers" in SKIPPED
+    assert "bin/setup as root" in SKIPPED and "enabled: false" in SKIPPED

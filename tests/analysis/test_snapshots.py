@@ -1,4 +1,5 @@
-"""OVITO snapshots and dumps (igd.analysis.snapshots): rendering, the clear error, dump round trip."""
+"""OVITO snapshots and dumps (igd.analysis.render, .snapshots, .atoms_dump): rendering, the
+clear error, dump round trip."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import assert_png
+from igd.analysis import atoms_dump, render
 from igd.analysis import snapshots as sn
 
 
@@ -22,7 +24,7 @@ def fcc_box(n: int = 2, a: float = 3.6):
 def test_render_fcc_box_coloured_by_x(tmp_path):
     pos, cell = fcc_box()
     rgb, norm = sn.value_colors(pos[:, 0], "viridis")
-    out = sn.render_atoms(pos, cell, rgb, tmp_path / "fcc.png", radii=1.0, size=(320, 240))
+    out = render.render_atoms(pos, cell, rgb, tmp_path / "fcc.png", radii=1.0, size=(320, 240))
     assert_png(out)
     assert not list(tmp_path.glob(".fcc.png.*"))          # the atomic temp file is gone
     assert norm.vmin < norm.vmax
@@ -37,9 +39,9 @@ def test_render_error_names_vulkan_packages(tmp_path, monkeypatch):
     monkeypatch.setattr(ovito.vis.Viewport, "render_image", fail)
     pos, cell = fcc_box(1)
     with pytest.raises(RuntimeError, match="libvulkan1 mesa-vulkan-drivers") as err:
-        sn.render_atoms(pos, cell, np.ones((len(pos), 3)) * 0.5, tmp_path / "x.png",
+        render.render_atoms(pos, cell, np.ones((len(pos), 3)) * 0.5, tmp_path / "x.png",
                         size=(300, 300))
-    assert isinstance(err.value, sn.RenderError)
+    assert isinstance(err.value, render.RenderError)
     assert "Vulkan graphics backend" in str(err.value)
     assert not (tmp_path / "x.png").exists()                # nothing drawn
 
@@ -47,8 +49,8 @@ def test_render_error_names_vulkan_packages(tmp_path, monkeypatch):
 def test_missing_ovito_module_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "ovito.vis", None)     # import fails
     pos, cell = fcc_box(1)
-    with pytest.raises(sn.RenderError, match="mesa-vulkan-drivers"):
-        sn.render_atoms(pos, cell, np.zeros((len(pos), 3)), tmp_path / "x.png")
+    with pytest.raises(render.RenderError, match="mesa-vulkan-drivers"):
+        render.render_atoms(pos, cell, np.zeros((len(pos), 3)), tmp_path / "x.png")
 
 
 def test_blank_render_is_an_error(tmp_path, monkeypatch):
@@ -60,8 +62,8 @@ def test_blank_render_is_an_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(ovito.vis.Viewport, "render_image", blank)
     pos, cell = fcc_box(1)
-    with pytest.raises(sn.RenderError, match="blank"):
-        sn.render_atoms(pos, cell, np.zeros((len(pos), 3)), tmp_path / "x.png",
+    with pytest.raises(render.RenderError, match="blank"):
+        render.render_atoms(pos, cell, np.zeros((len(pos), 3)), tmp_path / "x.png",
                         size=(300, 300))
     assert not (tmp_path / "x.png").exists()
 
@@ -112,7 +114,8 @@ def test_dump_round_trip_through_ovito(tmp_path):
                        "rearranged": np.arange(n) % 3 == 0, "G_1.5": np.arange(n) * 0.5,
                        "dd2min": np.full(n, 1e-4), "I_BP": np.arange(n) * 1e-3})
     df.loc[1, "igd"] = np.nan
-    path = sn.write_lammps_dump(df, cell, tmp_path / "atoms.dump", origin=(-1.0, 0.0, 0.0))
+    path = atoms_dump.write_lammps_dump(df, cell, tmp_path / "atoms.dump",
+                                        origin=(-1.0, 0.0, 0.0))
     data = import_file(str(path)).compute()
     p = data.particles
     assert p.count == n
@@ -132,7 +135,7 @@ def test_dump_round_trip_through_ovito(tmp_path):
     assert np.allclose(data.cell[...][:, :3], cell)
     assert np.allclose(data.cell[...][:, 3], [-1.0, 0.0, 0.0])
     with pytest.raises(ValueError, match="collide"):
-        sn.write_lammps_dump(df.assign(i_bp=1.0), cell, tmp_path / "c.dump")
+        atoms_dump.write_lammps_dump(df.assign(i_bp=1.0), cell, tmp_path / "c.dump")
 
 
 def test_dump_triclinic_cell_round_trip(tmp_path):
@@ -143,10 +146,11 @@ def test_dump_triclinic_cell_round_trip(tmp_path):
     pos = frac @ cell
     df = pd.DataFrame({"id": np.arange(1, 21), "type": 1, "x": pos[:, 0], "y": pos[:, 1],
                        "z": pos[:, 2], "v": frac[:, 0]})
-    data = import_file(str(sn.write_lammps_dump(df, cell, tmp_path / "t.dump"))).compute()
+    dump = atoms_dump.write_lammps_dump(df, cell, tmp_path / "t.dump")
+    data = import_file(str(dump)).compute()
     assert np.allclose(data.cell[...][:, :3], cell.T)
     with pytest.raises(ValueError, match="LAMMPS form"):
-        sn.write_lammps_dump(df, cell.T, tmp_path / "bad.dump")
+        atoms_dump.write_lammps_dump(df, cell.T, tmp_path / "bad.dump")
 
 
 def test_atom_properties_joins_everything():
@@ -166,8 +170,9 @@ def test_atom_properties_joins_everything():
     disp[:, 1, 0] = [1.0, 2.0, 3.0]                         # ids 1, 2, 3 (table order)
     from igd.dynamics.md import displacement_table
     dyn = displacement_table(np.array([1, 2, 3]), np.array([2, 1, 1]), disp)
-    table, units = sn.atom_properties(atoms, labels=labels, igd=igd, features=feats,
-                                      hessian=hess, dynamics=dyn, times_ps=[0.01, 1.0])
+    table, units = atoms_dump.atom_properties(atoms, labels=labels, igd=igd, features=feats,
+                                              hessian=hess, dynamics=dyn,
+                                              times_ps=[0.01, 1.0])
     t = table.set_index("id")
     assert list(table.columns[:5]) == ["id", "type", "x", "y", "z"]
     assert t.loc[1, "dd2min"] == 0.1 and t.loc[3, "direction_at_max"] == 1

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from igd.learning.metrics import classification_metrics, power_factor
-from igd.learning.svm import (FeatureMismatchError, assemble_features, family_columns,
-                              grid_from_range, run_learning, select_training_atoms, train_igd,
-                              vmsd_column)
+from igd.learning.features import (FeatureMismatchError, assemble_features, family_columns,
+                                   vmsd_column)
+from igd.learning.svm import grid_from_range, run_learning, select_training_atoms, train_igd
 
 GRID = dict(log2C_grid=[0.0, 2.0], log2gamma_grid=[-4.0, -2.0], cv_folds=3)
 
@@ -284,7 +284,8 @@ def test_outputs_write_with_units(tmp_path):
 
     from igd.common.io import read_table, write_json, write_table
     from igd.learning.metrics import json_safe_metrics
-    from igd.learning.svm import CV_UNITS, feature_units, save_pipeline
+    from igd.learning.features import feature_units
+    from igd.learning.svm import CV_UNITS, save_pipeline
 
     labels, structure, vmsd, barriers, atoms = stage_tables()
     table, _ = assemble_features(labels, structure, vmsd, barriers, atoms)

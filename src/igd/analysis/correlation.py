@@ -7,9 +7,12 @@ per-atom arrays; all periodic distances come from :func:`igd.common.neighbors.ne
 * :func:`spatial_autocorrelation` — C(r) = (⟨ΔP(r0)ΔP(r0+r)⟩ − ⟨ΔP⟩²)/(⟨ΔP²⟩ − ⟨ΔP⟩²)
   over pairs at distance r, for one or many fields at once (Figs. 9c, 13);
   :func:`fit_correlation_length` — ξ from C(r) ∝ exp(−r/ξ) (scipy ``curve_fit``);
-  :func:`correlation_lengths` — both, the driver for a set of named fields.
+  :func:`correlation_lengths` — both, the driver for a set of named fields;
+  :func:`pooled_correlation_lengths` — C(r) of several samples pooled by pair counts,
+  ξ from the pooled curve (rule ``analysis``, the descriptor leaderboard).
 * :func:`binned_by_rank` — x sorted and cut into bins holding a fixed fraction of the
-  atoms (0.25 % for ΔD²min vs IGD, Fig. 11b; 2.5 % for I_BP vs IGD, Fig. 14b).
+  atoms (0.25 % for ΔD²min vs IGD, Fig. 11b; 2.5 % for I_BP vs IGD, Fig. 14b);
+  :func:`rank_bins` — how many such bins, with at least a given number of atoms each.
 * :func:`fraction_in_bins` — e.g. P(predicted active) versus ΔD²min (Fig. 8c).
 * :func:`group_by_rank`, :func:`group_statistics` — atoms grouped by IGD (e.g. deciles,
   Fig. 14) and per-group means of any per-atom quantity.
@@ -214,6 +217,12 @@ def binned_by_rank(x: np.ndarray, y: np.ndarray, fraction: float) -> pd.DataFram
     if n_bins < 1:
         raise ValueError("no finite (x, y) pairs")
     return group_statistics(x[ok], {"y": y[ok]}, n_bins).rename(columns={"group": "bin"})
+
+
+def rank_bins(n: int, fraction: float, min_atoms: int) -> int:
+    """Number of rank bins for :func:`binned_by_rank` of ``n`` atoms: round(1/``fraction``)
+    bins, fewer if a bin would hold less than ``min_atoms`` atoms (may be 0)."""
+    return min(int(round(1.0 / fraction)), n // min_atoms)
 
 
 def group_statistics(x: np.ndarray, values: Mapping[str, np.ndarray] | pd.DataFrame,

@@ -14,13 +14,12 @@ g/ν² in 1/THz³, t in ps, MSD in Å², I_BP in 1/THz³; IGD dimensionless.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from igd.analysis.correlation import binned_by_rank, group_by_rank
+from igd.analysis.correlation import binned_by_rank, group_by_rank, rank_bins
 from igd.dynamics.md import group_dynamics
 
 log = logging.getLogger(__name__)
@@ -112,7 +111,7 @@ def transferability(igd: np.ndarray, *, i_bp: np.ndarray, nu: np.ndarray,
     summary = summary.drop(columns="n_atoms").merge(_igd_stats(igd, fine), on="group")
     parts.append(summary.assign(kind="scalars"))
 
-    n_bins = min(int(round(1.0 / bin_fraction)), n // bin_min_atoms)
+    n_bins = rank_bins(n, bin_fraction, bin_min_atoms)
     b = binned_by_rank(igd, i_bp, 1.0 / max(1, n_bins))
     b = b.rename(columns={"bin": "group", "x_mean": "igd_mean", "x_min": "igd_min",
                           "x_max": "igd_max", "y_mean": "I_BP_mean", "y_sem": "I_BP_sem"})

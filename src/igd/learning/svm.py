@@ -1,18 +1,7 @@
-"""The learning of the integrated glassy defect (IGD): features, SVM training, metrics.
+"""The IGD support-vector machine (PROTOCOL §6): training set, pipeline, grid search.
 
-PROTOCOL §6. Per atom, the feature vector x_i holds four families, identified by the
-column-name prefix (counts follow the config; the paper's in brackets):
-
-====== ========== ================================================ =====
-family prefix     meaning                                           unit
-====== ========== ================================================ =====
-G      ``G_``     radial Gaussian functions G_i(μ)            (31)  —
-S2     ``S2_``    two-body excess entropies S2,i(r_c)         (25)  k_B
-vmsd   ``vmsd_``  vibrational MSD at temperature T            (20)  Å²
-dQ     ``dQ_``    sorted ARTn activation energies ΔQ_1…ΔQ_n   (24)  eV
-====== ========== ================================================ =====
-
-Label convention: +1 rearranged (max ΔD²min above the threshold), −1 not.
+Features and labels come from :mod:`igd.learning.features` (one table per sample; +1
+rearranged, −1 not); the scores from :mod:`igd.learning.metrics`.
 
 Training protocol (:func:`train_igd`), exactly as PROTOCOL §6 and paper 001 §III.A:
 
@@ -20,7 +9,7 @@ Training protocol (:func:`train_igd`), exactly as PROTOCOL §6 and paper 001 §I
   nor scaler statistics nor imputation medians;
 * training set = every rearranged atom of the training samples + an equal number of
   non-rearranged atoms drawn at random (``numpy.random.default_rng(seed)``) from the
-  pooled training samples;
+  pooled training samples (:func:`select_training_atoms`);
 * model = ``Pipeline([SimpleImputer (only for nan_policy="impute_train_median"),
   StandardScaler, SVC(kernel="rbf")])`` (scikit-learn's SVC *is* LIBSVM); scaler inside
   the pipeline, so every CV fold is standardised on its own training part only;
@@ -29,26 +18,10 @@ Training protocol (:func:`train_igd`), exactly as PROTOCOL §6 and paper 001 §I
   ``n_jobs`` processes; the best point is refitted on the whole training set;
 * IGD_i = SVM decision value for every atom of every sample (> 0: defect side).
 
-Missing features (``nan_policy``). ARTn searches can fail, leaving NaN barriers (and any
-stage could, in principle, leave NaN). NaN never reaches the SVM silently:
-
-* ``"error"``: :func:`assemble_features` raises, naming the atoms;
-* ``"drop"`` (default): incomplete atoms stay in ``features.parquet`` (column
-  ``complete`` = False) but are excluded from training and testing; their IGD is NaN;
-  the count is logged and reported in ``metrics.json`` (``n_incomplete``);
-* ``"impute_train_median"``: each missing value is replaced by the median of that column
-  over the *training set* (a ``SimpleImputer`` fitted inside the pipeline, hence also per
-  CV fold); incomplete atoms get an IGD and take part in testing.
-
-Power factor χ (paper 001 §IV.D, Fig. 12b), :func:`power_factor`:
-χ = P_R(X > X_top f) / P_R(X < X_low f) with f = 5 %: the fraction of rearranged atoms
-among the f·N atoms with the largest predictor X over that among the f·N atoms with the
-smallest X. The paper's rule for anti-correlated predictors — "χ is replaced by its
-reciprocal" — is applied when the predictor ranks rearranged atoms *low* overall
-(ROC AUC < 0.5), so χ > 1 means "better than random" for either orientation. Denominator
-0: χ = +inf if the numerator is > 0, NaN if both are 0 (the paper does not say; in
-``metrics.json`` a non-finite χ is written as null, with ``chi_status`` saying why and
-``chi_p_top``/``chi_p_bottom``/``chi_n_*`` giving the raw counts).
+Atoms with missing features follow ``nan_policy`` (:mod:`igd.learning.features`).
+Power factor χ (paper 001 §IV.D, Fig. 12b): :func:`igd.learning.metrics.power_factor`;
+in ``metrics.json`` a non-finite χ is written as null, with ``chi_status`` saying why and
+``chi_p_top``/``chi_p_bottom``/``chi_n_*`` giving the raw counts.
 """
 
 from __future__ import annotations
@@ -57,19 +30,15 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from igd.learning.features import NAN_POLICIES, FeatureMismatchError, family_columns
 from igd.learning.metrics import classification_metrics, json_safe_metrics
 
 log = logging.getLogger(__name__)
-
-FAMILIES: dict[str, str] = {"G": "G_", "S2": "S2_", "vmsd": "vmsd_", "dQ": "dQ_"}
-"""Feature family → column-name prefix, in the order of the paper's feature vector."""
-
-FAMILY_UNITS: dict[str, str] = {"G": "", "S2": "kB", "vmsd": "Angstrom^2", "dQ": "eV"}
 
 DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
     "all": ("G", "S2", "vmsd", "dQ"),
@@ -80,8 +49,6 @@ DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
 }
 """The full model and the single-family ablations of paper Fig. 12."""
 
-NAN_POLICIES = ("error", "drop", "impute_train_median")
-
 IGD_UNITS: dict[str, str] = {"sample": "", "id": "", "label": "", "igd": "", "train": "",
                              "test": ""}
 """Units of the IGD table (decision values are dimensionless); ``igd_<model>`` too."""
@@ -90,218 +57,6 @@ CV_UNITS: dict[str, str] = {"model": "", "log2C": "", "log2gamma": "", "C": "",
                             "gamma": "", "mean_accuracy": "", "std_accuracy": "",
                             "rank": ""}
 
-
-class FeatureMismatchError(ValueError):
-    """Tables of one sample that disagree on the atoms (ids) or their types."""
-
-
-# --------------------------------------------------------------------------------------
-# Feature assembly
-# --------------------------------------------------------------------------------------
-
-def vmsd_column(temperature: float) -> str:
-    """Column name of the vibrational MSD at ``temperature`` (K): ``vmsd_025K`` etc."""
-    return f"vmsd_{float(temperature):03g}K"
-
-
-def family_columns(columns: Iterable[str], families: Sequence[str] = tuple(FAMILIES)
-                   ) -> list[str]:
-    """Feature columns of the given families, in family order then table order."""
-    columns = list(columns)
-    out: list[str] = []
-    for fam in families:
-        if fam not in FAMILIES:
-            raise ValueError(f"unknown feature family {fam!r}; known: {list(FAMILIES)}")
-        out += [c for c in columns if c.startswith(FAMILIES[fam])]
-    return out
-
-
-def feature_units(columns: Iterable[str]) -> dict[str, str]:
-    """Units of a features table (for :func:`igd.common.io.write_table`)."""
-    units = {"id": "", "type": "", "label": "", "complete": "", "dd2min_max": "Angstrom^2"}
-    for c in columns:
-        for fam, prefix in FAMILIES.items():
-            if c.startswith(prefix):
-                units[c] = FAMILY_UNITS[fam]
-    return {c: units[c] for c in columns if c in units}
-
-
-def _check_ids(name: str, df: pd.DataFrame, ref_ids: np.ndarray) -> None:
-    if "id" not in df.columns:
-        raise FeatureMismatchError(f"{name} table has no 'id' column")
-    ids = df["id"].to_numpy()
-    uniq, counts = np.unique(ids, return_counts=True)
-    if (counts > 1).any():
-        dup = uniq[counts > 1]
-        raise FeatureMismatchError(f"{name} table has duplicate atom ids {dup[:10].tolist()}"
-                                   f" ({dup.size} in all)")
-    missing = np.setdiff1d(ref_ids, ids)
-    extra = np.setdiff1d(ids, ref_ids)
-    if missing.size or extra.size:
-        raise FeatureMismatchError(
-            f"{name} table does not hold the atoms of the labels table: "
-            f"{missing.size} id(s) missing {missing[:10].tolist()}, "
-            f"{extra.size} unexpected id(s) {extra[:10].tolist()}")
-
-
-def _check_types(name: str, df: pd.DataFrame, ref: pd.Series) -> None:
-    if "type" not in df.columns:
-        return
-    t = df.set_index("id")["type"].reindex(ref.index)
-    bad = t.to_numpy() != ref.to_numpy()
-    if bad.any():
-        ids = ref.index.to_numpy()[bad]
-        raise FeatureMismatchError(
-            f"{name} table disagrees with the labels table on the type of {bad.sum()} "
-            f"atom(s), ids {ids[:10].tolist()}")
-
-
-def assemble_features(labels_df: pd.DataFrame, structure_df: pd.DataFrame,
-                      vmsd_tables: Mapping[float, pd.DataFrame],
-                      barriers_df: pd.DataFrame, types: pd.DataFrame | None = None, *,
-                      nan_policy: str = "drop",
-                      expected_counts: Mapping[str, int] | None = None
-                      ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """One sample's feature table: ``id, type, label, dd2min_max, complete`` + features.
-
-    Inputs (one row per atom each; the output contract tables of PROTOCOL §11):
-    ``labels_df`` (``id, type, dd2min_max, rearranged``), ``structure_df`` (``id, G_*,
-    S2_*``), ``vmsd_tables`` {T (K): table with ``id, vmsd`` (Å²)}, ``barriers_df``
-    (``id, dQ_*`` in eV) and optionally ``types`` (``id, type``, e.g. the glass atoms
-    table). Every table must hold exactly the atoms of ``labels_df`` (no duplicates), and
-    any ``type`` column must agree; otherwise :class:`FeatureMismatchError` names the
-    table and the ids. ``expected_counts`` {family: n} checks the number of columns per
-    family against the config.
-
-    Rows are ordered by id; columns in the paper's order G, S2, vmsd (ascending T), dQ.
-    ``label`` is +1 (rearranged) / −1; ``complete`` is False for atoms with any NaN
-    feature. Returns ``(table, report)``; the report counts incomplete atoms per family.
-    See the module docstring for ``nan_policy``.
-    """
-    if nan_policy not in NAN_POLICIES:
-        raise ValueError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")
-    for col in ("id", "type", "rearranged"):
-        if col not in labels_df.columns:
-            raise FeatureMismatchError(f"labels table has no {col!r} column")
-    lab = labels_df.sort_values("id").reset_index(drop=True)
-    ref_ids = lab["id"].to_numpy()
-    if np.unique(ref_ids).size != ref_ids.size:
-        raise FeatureMismatchError("labels table has duplicate atom ids")
-    ref_types = lab.set_index("id")["type"]
-
-    tables = [("structure", structure_df), ("barriers", barriers_df)]
-    tables += [(f"vmsd {float(T):g} K", df) for T, df in vmsd_tables.items()]
-    if types is not None:
-        tables.append(("types", types))
-    for name, df in tables:
-        _check_ids(name, df, ref_ids)
-        _check_types(name, df, ref_types)
-
-    def aligned(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-        return df.set_index("id")[cols].reindex(ref_ids).reset_index(drop=True)
-
-    parts = [pd.DataFrame({
-        "id": ref_ids,
-        "type": lab["type"].to_numpy(),
-        "label": np.where(lab["rearranged"].to_numpy(dtype=bool), 1, -1).astype(np.int8),
-    })]
-    if "dd2min_max" in lab.columns:
-        parts.append(lab[["dd2min_max"]].reset_index(drop=True))
-    parts.append(aligned(structure_df, family_columns(structure_df.columns, ["G"])))
-    parts.append(aligned(structure_df, family_columns(structure_df.columns, ["S2"])))
-    for T in sorted(vmsd_tables, key=float):
-        df = vmsd_tables[T]
-        if "vmsd" not in df.columns:
-            raise FeatureMismatchError(f"vmsd {float(T):g} K table has no 'vmsd' column")
-        parts.append(aligned(df, ["vmsd"]).rename(columns={"vmsd": vmsd_column(T)}))
-    parts.append(aligned(barriers_df, family_columns(barriers_df.columns, ["dQ"])))
-    table = pd.concat(parts, axis=1)
-
-    feats = family_columns(table.columns)
-    counts = {fam: len(family_columns(feats, [fam])) for fam in FAMILIES}
-    if expected_counts is not None:
-        wrong = {f: (counts.get(f), n) for f, n in expected_counts.items()
-                 if counts.get(f) != n}
-        if wrong:
-            raise FeatureMismatchError(
-                f"feature counts differ from the config (found, expected): {wrong}")
-    values = table[feats].to_numpy(dtype=float)
-    bad = ~np.isfinite(values)
-    incomplete = bad.any(axis=1)
-    table["complete"] = ~incomplete
-    report: dict[str, Any] = {
-        "n_atoms": int(len(table)),
-        "n_features": len(feats),
-        "feature_counts": counts,
-        "n_incomplete": int(incomplete.sum()),
-        "n_incomplete_by_family": {
-            fam: int(bad[:, [feats.index(c) for c in family_columns(feats, [fam])]]
-                     .any(axis=1).sum()) if counts[fam] else 0
-            for fam in FAMILIES},
-        "incomplete_ids": table.loc[incomplete, "id"].to_numpy()[:100].tolist(),
-        "nan_policy": nan_policy,
-    }
-    if incomplete.any():
-        msg = (f"{report['n_incomplete']} of {len(table)} atoms have missing (non-finite) "
-               f"features, by family {report['n_incomplete_by_family']}; first ids "
-               f"{report['incomplete_ids'][:10]}")
-        if nan_policy == "error":
-            raise ValueError(msg + " (nan_policy='error')")
-        log.warning("%s; nan_policy=%r", msg, nan_policy)
-    return table, report
-
-
-def assemble_features_from_files(labels, structure, vmsd: Mapping[float, Any], barriers,
-                                 atoms=None, *, sample: str | None = None,
-                                 nan_policy: str = "drop",
-                                 expected_counts: Mapping[str, int] | None = None
-                                 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """:func:`assemble_features` on the stage output files (Parquet paths) of one sample.
-
-    ``vmsd`` maps temperature (K) → path; ``atoms`` (optional) is the glass atoms table,
-    of which only ``id, type`` are read. Every file whose metadata names a sample
-    (``params.sample``) must name ``sample``; a table from another sample, with missing,
-    extra or duplicate atoms, or disagreeing atom types raises
-    :class:`FeatureMismatchError` naming the file and the atom ids.
-    """
-    from igd.common.io import read_metadata, read_table  # noqa: PLC0415
-
-    files = [("labels", labels), ("structure", structure), ("barriers", barriers)]
-    files += [(f"vmsd {float(T):g} K", p) for T, p in vmsd.items()]
-    if atoms is not None:
-        files.append(("types", atoms))
-    if sample is not None:
-        for _name, path in files:
-            theirs = read_metadata(path).get("params", {}).get("sample")
-            if theirs is not None and theirs != sample:
-                raise FeatureMismatchError(
-                    f"{path}: a table of sample {theirs}, not of {sample} "
-                    f"(params.sample in its metadata)")
-    tables = {name: read_table(path, columns=["id", "type"] if name == "types" else None)
-              for name, path in files}
-    lab = tables["labels"]
-    if "id" in lab.columns and "type" in lab.columns:
-        lab = lab.sort_values("id")
-        ref_ids, ref_types = lab["id"].to_numpy(), lab.set_index("id")["type"]
-        for name, path in files[1:]:
-            try:
-                _check_ids(name, tables[name], ref_ids)
-                _check_types(name, tables[name], ref_types)
-            except FeatureMismatchError as err:
-                raise FeatureMismatchError(f"{path}: {err} ({labels})") from None
-    try:
-        return assemble_features(
-            tables["labels"], tables["structure"],
-            {T: tables[f"vmsd {float(T):g} K"] for T in vmsd}, tables["barriers"],
-            tables.get("types"), nan_policy=nan_policy, expected_counts=expected_counts)
-    except FeatureMismatchError as err:
-        raise FeatureMismatchError(f"{sample or ''} {err} (inputs: {labels}, …)".strip()) \
-            from None
-
-
-# --------------------------------------------------------------------------------------
-# Training
-# --------------------------------------------------------------------------------------
 
 def grid_from_range(start: float, stop: float, step: float) -> list[float]:
     """Inclusive arithmetic grid, e.g. ``grid_from_range(-5, 15, 2)`` (LIBSVM grid.py)."""
