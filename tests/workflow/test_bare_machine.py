@@ -20,7 +20,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 
 from igd.common import system
 from igd.common.io import read_table
@@ -29,6 +28,7 @@ from conftest import ROOT, copy_workflow, run_snakemake
 
 INSTALL = "sudo apt-get install libvulkan1 mesa-vulkan-drivers"
 SWITCH = "learning.analysis.snapshot.enabled: false"
+SWITCH_YAML = "learning: {analysis: {snapshot: {enabled: false}}}"
 
 
 def no_vulkan_loader(name):
@@ -183,14 +183,16 @@ def test_missing_vulkan_stops_the_workflow_before_the_first_job(tmp_path):
     assert "Job stats" not in out                    # stopped before planning any job
 
 
-def test_snapshots_switched_off_runs_without_vulkan(tmp_path, smoke_config):
-    """``enabled: false``: no check, and the snapshots rule (which then writes figures
-    saying the snapshots were skipped) is still planned."""
+def test_snapshots_switched_off_runs_without_vulkan(tmp_path):
+    """The message's advice, followed: an extra config file with ``enabled: false``
+    after the usual one. No check then, and the snapshots rule (which then writes
+    figures saying the snapshots were skipped) is still planned."""
+    assert f"echo '{SWITCH_YAML}' > no-snapshots.yaml" in system.snapshot_message(
+        [system.VULKAN_LOADER])
     work = copy_workflow(tmp_path / "wf")
-    cfg = yaml.safe_load(yaml.safe_dump(smoke_config))
-    cfg["learning"]["analysis"]["snapshot"]["enabled"] = False
-    (work / "config" / "no_snapshots.yaml").write_text(yaml.safe_dump(cfg))
-    proc = dry_run_without_vulkan(work, "--configfile", "config/no_snapshots.yaml")
+    (work / "no-snapshots.yaml").write_text(SWITCH_YAML + "\n")
+    proc = dry_run_without_vulkan(work, "--configfile", "config/smoke.yaml",
+                                  "no-snapshots.yaml")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
     assert "libvulkan" not in out
@@ -208,9 +210,9 @@ def test_rules_run_the_interpreter_running_snakemake(tmp_path):
     env["PATH"] = "/usr/bin:/bin"
     snakemake = Path(sys.executable).parent / "snakemake"
     target = "results/s0/glass/rdf.parquet"
-    proc = subprocess.run([str(snakemake), "--cores", "1", "--configfile", "config/smoke.yaml",
-                           target], cwd=work, env=env, capture_output=True, text=True,
-                          timeout=1800, check=False)
+    proc = subprocess.run([str(snakemake), target, "--cores", "1",
+                           "--configfile", "config/smoke.yaml"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=1800, check=False)
     assert proc.returncode == 0, (proc.stdout[-3000:] + proc.stderr[-5000:])
     atoms = read_table(work / "results" / "s0" / "glass" / "atoms.parquet")
     assert len(atoms) == 500

@@ -40,6 +40,7 @@ SNAPSHOT_PACKAGES = (VULKAN_LOADER.package, VULKAN_DRIVER.package)
 
 INSTALL = "sudo apt-get install " + " ".join(SNAPSHOT_PACKAGES)
 SWITCH = "learning.analysis.snapshot.enabled: false"
+SWITCH_YAML = "learning: {analysis: {snapshot: {enabled: false}}}"
 
 
 class SystemRequirementError(RuntimeError):
@@ -120,8 +121,10 @@ def snapshot_message(missing: Sequence[Requirement]) -> str:
         "The OVITO atom snapshots (rule snapshots: Figs. 8a/b, 9a, 11a) cannot be rendered "
         f"on this machine: missing {lacks}.\n"
         f"Either install them:  {INSTALL}   (or: sudo bash bin/setup --system)\n"
-        f"or run without the snapshots: set  {SWITCH}  in the config file you run "
-        "with (the snapshot figures then say they were skipped)."
+        f"or run without the snapshots: set  {SWITCH}  in the config, e.g. with an extra "
+        f"config file:  echo '{SWITCH_YAML}' > no-snapshots.yaml  and add  --configfile "
+        "no-snapshots.yaml  (after your other config files). The snapshot figures then say "
+        "they were skipped."
     )
 
 
