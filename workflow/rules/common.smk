@@ -19,6 +19,16 @@ try:
     check_potential(config["potential"])
 except LammpsSetupError as err:
     raise WorkflowError(f"invalid config: {err}") from None
+# System libraries (igd.common.system): OVITO's snapshots need a Vulkan loader and driver;
+# say so before the first job (install command, or the switch to skip the snapshots). Only
+# in the process planning the run (not again in every job of a cluster executor).
+if config["learning"]["analysis"]["snapshot"].get("enabled", True) and workflow.is_main_process:
+    from igd.common.system import SystemRequirementError, check_snapshots
+
+    try:
+        check_snapshots()
+    except SystemRequirementError as err:
+        raise WorkflowError(str(err)) from None
 
 
 SAMPLES = igdconfig.sample_names(config)
