@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import assert_png
-from igd.dynamics.md import displacement_table
+from igd.dynamics.tables import displacement_table
 from igd.analysis.transferability import (group_reduced_vdos, pooled_atoms, transferability,
                                  vdos_matrix)
 

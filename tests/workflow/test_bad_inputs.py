@@ -22,7 +22,7 @@ import pytest
 
 from igd.common.datafile import DataFileError, read_lammps_data
 from igd.common.io import write_table
-from igd.learning.svm import FeatureMismatchError, assemble_features_from_files
+from igd.learning.features import FeatureMismatchError, assemble_features_from_files
 
 from conftest import ROOT, run_snakemake
 

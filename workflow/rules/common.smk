@@ -1,6 +1,7 @@
 # Config validation (schema + relations between keys), sample names, seeds, resources.
 import json
 import shlex
+from pathlib import Path
 import sys
 
 from igd.common import config as igdconfig
@@ -63,7 +64,10 @@ PYTHON = "python" if _uses_conda() else shlex.quote(sys.executable)
 # e.g. "srun").
 MPI_TASKS = config["lammps"]["mpi_tasks"]
 MPI_LAUNCH = "{resources.mpi} -n {resources.tasks} " if MPI_TASKS > 1 else ""
-MPI_RESOURCES = {"tasks": MPI_TASKS, "mpi": "mpiexec"} if MPI_TASKS > 1 else {}
+# mpiexec of the environment running Snakemake (the venv's MPICH), like PYTHON
+_MPIEXEC = Path(sys.executable).parent / "mpiexec"
+MPIEXEC = shlex.quote(str(_MPIEXEC)) if _MPIEXEC.exists() and not _uses_conda() else "mpiexec"
+MPI_RESOURCES = {"tasks": MPI_TASKS, "mpi": MPIEXEC} if MPI_TASKS > 1 else {}
 
 
 def task_params(rule_name, **params):
@@ -80,7 +84,8 @@ def task_params(rule_name, **params):
 
 
 def task_shell(task):
-    """The shell command of an MPI rule running ``task`` (``igd.<stage>.tasks:<rule>``)."""
+    """Shell command that runs ``task`` (``igd.<stage>.tasks:<name>``) through igd.cli,
+    under the MPI launcher when lammps.mpi_tasks > 1."""
     return (MPI_LAUNCH + PYTHON + f" -m igd.cli {task} --job {{params.job:q}}"
             " --log {log:q} --threads {threads} 2>> {log:q}")
 

@@ -81,7 +81,7 @@ rule leaderboard:
         elements=ELEMENTS,
         leaderboard=DESCRIPTORS["leaderboard"],
         chi_fraction=LEARNING["chi_fraction"],
-        analysis=LEARNING["analysis"],
+        analysis=ANALYSIS,
     log:
         "results/logs/learning/leaderboard.log",
     benchmark:

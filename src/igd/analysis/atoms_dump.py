@@ -99,7 +99,7 @@ def atom_properties(atoms: pd.DataFrame, *, labels: pd.DataFrame | None = None,
     ``dx_<k>``…; written as squared displacement ``dr2_<t>ps`` at each time of
     ``times_ps``). Returns ``(table, units)``; the table's ``id, type, x, y, z`` come first.
     """
-    from igd.dynamics.md import displacements_from_table
+    from igd.dynamics.tables import displacements_from_table
 
     out = atoms.drop(columns=[c for c in ("element",) if c in atoms]).copy()
     units = {"id": "", "type": "", "x": "Å", "y": "Å", "z": "Å", "pe": "eV"}

@@ -22,7 +22,6 @@ from igd.common.config import grid
 from igd.common.io import atomic_path, read_metadata, read_table, write_json, write_table
 from igd.common.job import Job
 from igd.common.provenance import inherited_provenance
-from igd.learning.tasks import input_files
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ def analysis(job: Job) -> None:
     elements, threshold, analysis``; outputs ``correlation, xi, p_active, binned, prdf``.
     """
     p, a, out = job.params, job.params.analysis, job.output
-    prov = inherited_provenance(input_files(job), rule=job.rule)
+    prov = inherited_provenance(job.input_paths(), rule=job.rule)
     type_names = {k + 1: e for k, e in enumerate(p.elements)}
     igd = read_table(job.input.igd)
     fields = ["dd2min", "igd"] + [f"igd_{m}" for m in p.models if m != "all"]
@@ -222,7 +221,7 @@ def fig14(job: Job) -> None:
                                    bin_fraction=p.bin_fraction,
                                    bin_min_atoms=p.bin_min_atoms)
     write_table(table, job.output.table, units=units,
-                provenance=inherited_provenance(input_files(job), rule=job.rule),
+                provenance=inherited_provenance(job.input_paths(), rule=job.rule),
                 params={"samples": p.samples, "set": p.transfer_set, "groups": p.groups,
                         "scalar_groups": p.scalar_groups, "bin_fraction": p.bin_fraction,
                         "bin_min_atoms": p.bin_min_atoms, "q": q,

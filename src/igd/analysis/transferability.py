@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from igd.analysis.correlation import binned_by_rank, group_by_rank, rank_bins
-from igd.dynamics.md import group_dynamics
+from igd.dynamics.correlators import group_dynamics
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ def pooled_atoms(igd: pd.DataFrame, samples: Sequence[str], i_bp: Sequence[pd.Da
     (``id, I_BP``), the per-atom VDOS table (``hessian/atom_vdos.parquet``) and the dynamics displacement table.
     Returns ``(igd, i_bp, nu, g_atoms, disp)`` with one row per pooled atom.
     """
-    from igd.dynamics.md import displacements_from_table
+    from igd.dynamics.tables import displacements_from_table
 
     out_igd, out_ibp, out_g, out_d, nu0 = [], [], [], [], None
     for s, hb, vd, dyn in zip(samples, i_bp, vdos, dynamics):

@@ -64,11 +64,16 @@ class Job:
     threads: int = 1
     ranks: Ranks = Ranks()
 
+    def input_paths(self) -> list[str]:
+        """Every input path in the rule's order, lists flattened (e.g. for
+        :func:`igd.common.provenance.inherited_provenance`)."""
+        return [f for v in self.input.values() for f in ([v] if isinstance(v, str) else v)]
+
     @classmethod
     def from_snakemake(cls, smk: Any) -> "Job":
         """The job of a ``script:`` rule (its ``snakemake`` object)."""
         return cls(rule=smk.rule, input=_record(smk.input.items()),
-                   output=_record(smk.output.items()), params=_record(smk.params.items()),
+                   output=_record(smk.output.items()), params=Record(smk.params.items()),
                    wildcards=_record(smk.wildcards.items()),
                    log=str(smk.log[0]) if len(smk.log) else None, threads=int(smk.threads))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from igd.learning.svm import vmsd_column
+from igd.learning.features import vmsd_column
 
 Catalogue = dict[str, tuple[str, int]]
 """{column: (description, sign ±1)}, in leaderboard order."""

@@ -10,7 +10,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from igd.learning.svm import vmsd_column
+from igd.learning.features import vmsd_column
 
 ATOM_COLUMNS = ["id", "type", "x", "y", "z"]
 """Columns read from ``glass/atoms.parquet`` (Å positions of the IS)."""

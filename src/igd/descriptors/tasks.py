@@ -5,14 +5,13 @@ over all samples, the leaderboard and its figures."""
 from __future__ import annotations
 
 import logging
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
 from igd.common.config import grid
 from igd.common.io import atomic_path, read_metadata, read_table, write_json, write_table
-from igd.common.job import Job, Record
+from igd.common.job import Job
 from igd.common.provenance import inherited_provenance
 from igd.descriptors.catalogue import SELF_TARGETS, descriptor_catalogue
 from igd.descriptors.figures import fig_entropy as plot_entropy
@@ -23,18 +22,12 @@ from igd.descriptors.local import local_descriptors
 from igd.descriptors.per_atom import (ATOM_COLUMNS, HESSIAN_COLUMNS, LABEL_COLUMNS,
                                       VMSD_COLUMNS, sample_atoms)
 from igd.descriptors.sf import add_structural_flexibility
-from igd.dynamics.md import displacements_from_table
+from igd.dynamics.tables import displacements_from_table
 
 log = logging.getLogger(__name__)
 
 CORR_KEYS = ("corr_r_max", "corr_dr", "corr_fit_r_min", "corr_fit_r_max")
 """Entries of the ``analysis`` config section the leaderboard's ξ uses."""
-
-
-def _files(named: Record) -> Iterable[str]:
-    """Every path of a job's named inputs, in the rule's order."""
-    for value in named.values():
-        yield from ([value] if isinstance(value, str) else value)
 
 
 def descriptors_local(job: Job) -> None:
@@ -46,7 +39,7 @@ def descriptors_local(job: Job) -> None:
     """
     p = job.params
     d, st = p.descriptors, p.structure
-    prov = inherited_provenance(_files(job.input), rule=job.rule)
+    prov = inherited_provenance(job.input_paths(), rule=job.rule)
     ids, disp = displacements_from_table(read_table(job.input.dynamics))
     table, radial, entropy_t, units = local_descriptors(
         job.input.data, vmsd=read_table(job.input.vmsd),
@@ -72,7 +65,7 @@ def structural_flexibility(job: Job) -> None:
     seed``; outputs ``tables`` (``descriptors.parquet`` per sample), ``model`` (JSON).
     """
     p = job.params
-    prov = inherited_provenance(_files(job.input), rule=job.rule)
+    prov = inherited_provenance(job.input_paths(), rule=job.rule)
     local = {s: read_table(f) for s, f in zip(p.samples, job.input.local)}
     radial = {s: read_table(f) for s, f in zip(p.samples, job.input.radial)}
     tables, report = add_structural_flexibility(local, radial, test_samples=p.test_samples,
@@ -104,7 +97,7 @@ def leaderboard(job: Job) -> None:
     """
     p, i = job.params, job.input
     lb, a = p.leaderboard, p.analysis
-    prov = inherited_provenance(_files(i), rule=job.rule)
+    prov = inherited_provenance(job.input_paths(), rule=job.rule)
     igd = read_table(i.igd)
     n_T = len(p.temperatures)
     rows, boxes = [], {}

@@ -13,11 +13,6 @@ from igd.learning.svm import CV_UNITS, DEFAULT_MODELS, run_learning, save_pipeli
 log = logging.getLogger(__name__)
 
 
-def input_files(job: Job) -> list[str]:
-    """Every input path of ``job`` (lists flattened), e.g. for :func:`inherited_provenance`."""
-    return [f for v in job.input.values() for f in ([v] if isinstance(v, str) else v)]
-
-
 def features(job: Job) -> None:
     """One sample's feature table (G, S2, vMSD, ΔQ) with labels ±1
     (:func:`igd.learning.features.assemble_features_from_files`).
@@ -34,7 +29,7 @@ def features(job: Job) -> None:
     write_table(table, job.output.features, units=feature_units(table.columns),
                 params={"nan_policy": p.nan_policy, "temperatures": p.temperatures,
                         "sample": sample},
-                provenance=inherited_provenance(input_files(job), rule=job.rule),
+                provenance=inherited_provenance(job.input_paths(), rule=job.rule),
                 extra={"features_report": report})
     log.info("%s: %d atoms, %d features %s, %d incomplete (by family %s), %d rearranged",
              sample, report["n_atoms"], report["n_features"], report["feature_counts"],
@@ -59,7 +54,7 @@ def learn(job: Job) -> None:
         cache_size_mb=p.cache_size_mb, cv_max_rows=p.cv_max_rows)
     settings = {k: p[k] for k in ("test_samples", "log2C", "log2gamma", "cv_folds",
                                   "cv_max_rows", "nan_policy", "chi_fraction", "seed")}
-    prov = inherited_provenance(input_files(job), rule=job.rule)
+    prov = inherited_provenance(job.input_paths(), rule=job.rule)
     write_table(result.igd, job.output.igd, units=result.units, params=settings,
                 provenance=prov)
     write_table(result.cv_grid, job.output.cv_grid, units=CV_UNITS, params=settings,
