@@ -60,6 +60,10 @@ def test_local_rules_follow_the_cost_model(configs):
     big = _with(config, "system", n_atoms=atoms)
     assert "structure" not in cost.local_rules(big)
     assert "structure" not in cost.local_rules(config, groups={"structure": "small"})
+    # the repository's profile groups no cheap rule (that would make it a SLURM job again)
+    groups = cost.read_profile(ROOT / "slurm")[0]
+    for name in ("config", "smoke", "paper"):
+        assert not set(groups) & set(cost.local_rules(configs[name])), name
 
 
 def test_igd_cost_counts_local_jobs_out(configs, monkeypatch):
