@@ -38,7 +38,7 @@ def _json(path: str) -> dict:
 
 
 def analysis(job: Job) -> None:
-    """The IGD field against ΔD²min and in space (paper Figs. 8–11, 13), all samples pooled.
+    """The IGD field against ΔD²min and in space (paper Figs. 8–11, 13), samples pooled.
 
     C(r) of ΔD²min, IGD and each single-family predictor (each sample normalised on its
     own, pair-count-weighted mean, ξ from the pooled curve): the learned predictors (IGD,
@@ -52,7 +52,8 @@ def analysis(job: Job) -> None:
     samples. Atoms without an IGD (nan_policy "drop") are left out of everything.
 
     inputs ``igd``, ``labels`` and ``atoms`` (one per sample); params ``samples,
-    test_samples, models, elements, threshold, analysis``; outputs ``correlation, xi, p_active, binned, prdf``.
+    test_samples, models, elements, threshold, analysis``; outputs ``correlation, xi,
+    p_active, binned, prdf``.
     """
     p, a, out = job.params, job.params.analysis, job.output
     prov = inherited_provenance(job.input_paths(), rule=job.rule)
@@ -72,7 +73,7 @@ def analysis(job: Job) -> None:
             fraction=a["prdf_fraction"], r_max=a["prdf_r_max"], dr=a["prdf_dr"],
             type_names=type_names, origin=origin, sample=s))
 
-    learned = [f for f in fields if f != "dd2min"] if a["xi_learned_samples"] == "test" else []
+    learned = [f for f in fields if f != "dd2min" and a["xi_learned_samples"] == "test"]
     held_out = [k for k, s in enumerate(p.samples) if s in set(p.test_samples)]
     corr, fits = pooled_correlation_lengths(
         {f: [df[f].to_numpy() for df in per_atom] for f in fields}, frames,
