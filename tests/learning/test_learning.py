@@ -60,6 +60,21 @@ def test_grid_from_range():
     assert grid_from_range(3, -15, -2)[-1] == -15.0
 
 
+@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "smoke.yaml"])
+def test_config_grids_hold_the_paper_optimum(repo_root, name):
+    # paper 001 Fig. 4: best CV accuracy at C = 2², γ = 2⁻⁵ — it must be a grid point
+    from igd.common.config import grid, load, validate
+
+    cfg = validate(load(repo_root / "config" / name))["learning"]
+    log2C, log2gamma = grid(cfg["log2C"]), grid(cfg["log2gamma"])
+    assert 2.0 in log2C and -5.0 in log2gamma
+    if name == "paper.yaml":          # LIBSVM grid.py's range, at step 1
+        assert (log2C[0], log2C[-1], len(log2C)) == (-5.0, 15.0, 21)
+        assert (log2gamma[0], log2gamma[-1], len(log2gamma)) == (-15.0, 3.0, 19)
+    if name == "config.yaml":         # the default stays cheap (~20 s on 2 cores)
+        assert len(log2C) * len(log2gamma) <= 35
+
+
 # ------------------------------------------------------------------ feature assembly
 
 def stage_tables(n=40, seed=0, temps=(25, 50)):

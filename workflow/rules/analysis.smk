@@ -25,6 +25,7 @@ rule analysis:
         prdf="results/learning/prdf_igd.parquet",
     params:
         samples=SAMPLES,
+        test_samples=TEST_SAMPLES,
         models=MODELS,
         elements=ELEMENTS,
         threshold=config["shear"]["threshold"],

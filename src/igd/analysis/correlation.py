@@ -9,7 +9,8 @@ per-atom arrays; all periodic distances come from :func:`igd.common.neighbors.ne
   :func:`fit_correlation_length` — ξ from C(r) ∝ exp(−r/ξ) (scipy ``curve_fit``);
   :func:`correlation_lengths` — both, the driver for a set of named fields;
   :func:`pooled_correlation_lengths` — C(r) of several samples pooled by pair counts,
-  ξ from the pooled curve (rule ``analysis``, the descriptor leaderboard).
+  ξ from the pooled curve, each field over its own samples (rule ``analysis``: learned
+  predictors on the held-out samples only; the descriptor leaderboard).
 * :func:`binned_by_rank` — x sorted and cut into bins holding a fixed fraction of the
   atoms (0.25 % for ΔD²min vs IGD, Fig. 11b; 2.5 % for I_BP vs IGD, Fig. 14b);
   :func:`rank_bins` — how many such bins, with at least a given number of atoms each.
@@ -155,7 +156,9 @@ def combine_correlations(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Pool C(r) tables of several samples (same bins): pair-count-weighted mean per bin.
 
     Each sample keeps its own mean and variance normalisation (as in the paper's
-    per-configuration ensemble averages).
+    per-configuration ensemble averages). A column that is NaN in a sample's bin (the
+    field left out of that sample, or no pair) has no weight there. ``n_pairs`` is the
+    pairs of all tables.
     """
     if not tables:
         raise ValueError("no tables to combine")
@@ -166,10 +169,10 @@ def combine_correlations(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
     n = np.sum([t["n_pairs"].to_numpy() for t in tables], axis=0)
     out = pd.DataFrame({"r": r, "n_pairs": n})
     for col in [c for c in tables[0].columns if c.startswith("C")]:
-        w = np.sum([np.nan_to_num(t[col].to_numpy()) * t["n_pairs"].to_numpy()
-                    for t in tables], axis=0)
+        c = np.array([t[col].to_numpy(dtype=float) for t in tables])
+        w = np.array([t["n_pairs"].to_numpy() for t in tables]) * np.isfinite(c)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[col] = w / n
+            out[col] = (np.nan_to_num(c) * w).sum(axis=0) / w.sum(axis=0)
     return out
 
 
@@ -279,21 +282,32 @@ def fraction_in_bins(x: np.ndarray, flag: np.ndarray, edges: Sequence[float]
 
 
 def pooled_correlation_lengths(fields: Mapping[str, Sequence[np.ndarray]],
-                       frames: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], *,
-                       r_max: float, dr: float, fit_r_min: float, fit_r_max: float
-                       ) -> tuple[pd.DataFrame, dict[str, dict]]:
+                               frames: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], *,
+                               r_max: float, dr: float, fit_r_min: float, fit_r_max: float,
+                               field_samples: Mapping[str, Sequence[int]] | None = None
+                               ) -> tuple[pd.DataFrame, dict[str, dict]]:
     """ξ of several per-atom fields over several samples (one C(r) pass per sample).
 
     ``fields`` {name: [values of sample 0, sample 1, …]}, ``frames`` [(positions, cell,
-    origin) per sample]. NaN values are set to the field's sample mean (they add nothing to
-    the covariance; our choice); a field constant on a sample is left out of that sample.
-    Returns the pooled table ``r, n_pairs, C_<name>`` and {name: fit}.
+    origin) per sample]. ``field_samples`` {name: indices into ``frames``} restricts a
+    field's pooled C(r) to those samples (e.g. a learned predictor to the held-out
+    samples: its C(r) on training atoms is partly fitted); fields not named, and every
+    field when it is None, pool all samples. NaN values are set to the field's sample mean
+    (they add nothing to the covariance; our choice); a field constant on a sample is left
+    out of that sample. Returns the pooled table ``r`` (Å), ``n_pairs`` (pairs of every
+    sample), ``C_<name>`` (each pooled over its own samples) and {name: fit} with the fit
+    of :func:`fit_correlation_length` plus ``sample_index`` (the samples pooled).
     """
     names = list(fields)
-    tables = []
+    chosen = {m: sorted(set(range(len(frames))) if field_samples is None
+                        or m not in field_samples else set(field_samples[m]))
+              for m in names}
+    tables, used = [], {m: [] for m in names}
     for s, (pos, cell, origin) in enumerate(frames):
         vals, keep = [], []
         for m in names:
+            if s not in chosen[m]:
+                continue
             v = np.asarray(fields[m][s], dtype=float).copy()
             fin = np.isfinite(v)
             if fin.sum() < 2 or np.ptp(v[fin]) == 0:
@@ -301,6 +315,7 @@ def pooled_correlation_lengths(fields: Mapping[str, Sequence[np.ndarray]],
             v[~fin] = v[fin].mean()
             vals.append(v)
             keep.append(m)
+            used[m].append(s)
         if not keep:
             continue
         t = spatial_autocorrelation(pos, cell, np.column_stack(vals), r_max, dr,
@@ -311,8 +326,10 @@ def pooled_correlation_lengths(fields: Mapping[str, Sequence[np.ndarray]],
                 t[f"C_{m}"] = np.nan
         tables.append(t[["r", "n_pairs"] + [f"C_{m}" for m in names]])
     if not tables:
-        return pd.DataFrame(), {m: {"xi": math.nan, "xi_err": math.nan} for m in names}
+        return pd.DataFrame(), {m: {"xi": math.nan, "xi_err": math.nan, "sample_index": []}
+                                for m in names}
     corr = combine_correlations(tables)
-    fits = {m: fit_correlation_length(corr["r"], corr[f"C_{m}"], r_min=fit_r_min,
-                                      r_max=fit_r_max) for m in names}
+    fits = {m: {**fit_correlation_length(corr["r"], corr[f"C_{m}"], r_min=fit_r_min,
+                                         r_max=fit_r_max), "sample_index": used[m]}
+            for m in names}
     return corr, fits

@@ -38,16 +38,22 @@ def _json(path: str) -> dict:
 
 
 def analysis(job: Job) -> None:
-    """The IGD field against ΔD²min and in space (paper Figs. 8–11, 13), all samples pooled.
+    """The IGD field against ΔD²min and in space (paper Figs. 8–11, 13), samples pooled.
 
     C(r) of ΔD²min, IGD and each single-family predictor (each sample normalised on its
-    own, pair-count-weighted mean, ξ from the pooled curve); partial g(r) around the top
+    own, pair-count-weighted mean, ξ from the pooled curve): the learned predictors (IGD,
+    igd_<model>) over the held-out samples ``test_samples`` only when
+    ``analysis.xi_learned_samples`` is "test" (paper Figs. 9c, 13: the testing set; on
+    training atoms they are partly fitted), over all samples when "all" (the old
+    behaviour); ΔD²min, which nothing was fitted to, over all samples (more pairs, the
+    same field in expectation on every glass); partial g(r) around the top
     / bottom IGD fraction of each sample (pooled by centre counts); P(IGD > 0) in
     log-spaced ΔD²min bins and ΔD²min in IGD rank bins, for the test sample(s) and for all
     samples. Atoms without an IGD (nan_policy "drop") are left out of everything.
 
-    inputs ``igd``, ``labels`` and ``atoms`` (one per sample); params ``samples, models,
-    elements, threshold, analysis``; outputs ``correlation, xi, p_active, binned, prdf``.
+    inputs ``igd``, ``labels`` and ``atoms`` (one per sample); params ``samples,
+    test_samples, models, elements, threshold, analysis``; outputs ``correlation, xi,
+    p_active, binned, prdf``.
     """
     p, a, out = job.params, job.params.analysis, job.output
     prov = inherited_provenance(job.input_paths(), rule=job.rule)
@@ -67,19 +73,23 @@ def analysis(job: Job) -> None:
             fraction=a["prdf_fraction"], r_max=a["prdf_r_max"], dr=a["prdf_dr"],
             type_names=type_names, origin=origin, sample=s))
 
+    learned = [f for f in fields if f != "dd2min" and a["xi_learned_samples"] == "test"]
+    held_out = [k for k, s in enumerate(p.samples) if s in set(p.test_samples)]
     corr, fits = pooled_correlation_lengths(
         {f: [df[f].to_numpy() for df in per_atom] for f in fields}, frames,
         r_max=a["corr_r_max"], dr=a["corr_dr"], fit_r_min=a["corr_fit_r_min"],
-        fit_r_max=a["corr_fit_r_max"])
+        fit_r_max=a["corr_fit_r_max"], field_samples={f: held_out for f in learned})
     for f, fit in fits.items():
-        log.info("ξ(%s) = %.3f ± %.3f Å (%d points)", f, fit["xi"], fit["xi_err"],
-                 fit["n_points"])
-    params = {**a, "samples": p.samples}
+        fit["samples"] = [p.samples[k] for k in fit.pop("sample_index")]
+        log.info("ξ(%s) = %.3f ± %.3f Å (%d points), samples %s", f, fit["xi"],
+                 fit["xi_err"], fit.get("n_points", 0), fit["samples"])
+    params = {**a, "samples": p.samples, "test_samples": list(p.test_samples),
+              "xi_samples": {f: fit["samples"] for f, fit in fits.items()}}
     write_table(corr, out.correlation, provenance=prov,
                 units={"r": "Å", "n_pairs": "", **{f"C_{f}": "" for f in fields}},
                 params=params, extra={"xi": fits})
     write_json({"xi": fits, "units": {"xi": "Å", "xi_err": "Å", "r_min": "Å", "r_max": "Å",
-                                      "amplitude": ""},
+                                      "amplitude": "", "samples": ""},
                 "params": params, "provenance": prov}, out.xi)
 
     prdf = pool_partial_rdfs(pd.concat(prdf_rows, ignore_index=True), type_names)
