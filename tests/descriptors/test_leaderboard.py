@@ -78,3 +78,28 @@ def test_fig_leaderboard_and_entropy(tmp_path):
     FIG.fig_entropy({"s0": pd.DataFrame({"t": t, "S_mean": np.log1p(t),
                                         "S_mean_Cu": np.log1p(t)})}, tmp_path / "s.png")
     assert_png(tmp_path / "s.png")
+
+
+def test_leaderboard_xi_of_learned_descriptor_on_held_out_samples_only():
+    """A learned column's ξ comes from the test sample only (its training atoms are partly
+    fitted): planted smooth field on the training sample s0, short-ranged on s1."""
+    atoms = synthetic_atoms(n=600)
+    rng = np.random.default_rng(5)
+    x = atoms["x"].to_numpy()
+    s0 = (atoms["sample"] == "s0").to_numpy()
+    atoms["fitted"] = np.where(s0, np.sin(2 * np.pi * x / 20), rng.random(len(atoms)))
+    boxes = {s: (np.eye(3) * 20.0, np.zeros(3)) for s in ("s0", "s1")}
+    desc = {"fitted": ("planted", 1), "perfect": ("planted", 1)}
+    kw = dict(test_samples=["s1"], bin_atoms=40, min_bins=5, corr_r_max=6.0, corr_dr=0.5,
+              corr_fit_r_min=0.5, corr_fit_r_max=5.0)
+    pooled, corr_pooled, _ = LB.build_leaderboard(atoms, desc, boxes, **kw)
+    learned, corr_learned, _ = LB.build_leaderboard(atoms, desc, boxes, learned=["fitted"], **kw)
+    held_out, corr_held, _ = LB.build_leaderboard(atoms, desc, boxes,
+                                                  correlation_samples="test", **kw)
+    np.testing.assert_allclose(corr_learned["C_fitted"], corr_held["C_fitted"], atol=1e-12)
+    np.testing.assert_allclose(corr_learned["C_perfect"], corr_pooled["C_perfect"], atol=1e-12)
+    assert corr_pooled["C_fitted"].iloc[3] > 0.3 > abs(corr_learned["C_fitted"].iloc[3])
+    note = LB.leaderboard_note(atoms, samples=["s0", "s1"], test_samples=["s1"],
+                               chi_fraction=0.05, bin_atoms=40, min_bins=5,
+                               correlation_samples="all", learned=["fitted"])
+    assert "learned fitted: over the held-out sample(s) only" in note

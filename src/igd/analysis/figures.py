@@ -63,6 +63,8 @@ def _plot_correlation(ax, corr: pd.DataFrame, field: str, fit: Mapping[str, Any]
         err = fit.get("xi_err")
         label += f": ξ = {fit['xi']:.2f}" + (f" ± {err:.2f}" if err is not None and
                                             np.isfinite(err) else "") + " Å"
+    if fit and fit.get("samples"):
+        label += f", {', '.join(fit['samples'])}"
     if paper is not None:
         label += f" (paper {paper:g} Å)"
     ax.plot(r[pos], c[pos], "o", ms=3, color=color, label=label)
@@ -108,7 +110,7 @@ def fig09_igd(igd: pd.DataFrame, correlation: pd.DataFrame, xi: Mapping[str, Any
         _plot_correlation(ax1, correlation, field, _clean_fit(fits.get(field)), color,
                           PAPER_XI.get(field))
     ax1.set(yscale="log", xlabel="r (Å)", ylabel="C(r)",
-            title="(c) spatial autocorrelation, pooled samples")
+            title="(c) spatial autocorrelation (samples in the legend)")
     ax1.legend(fontsize=7)
     save(fig, path)
 

@@ -53,3 +53,11 @@ def descriptor_catalogue(models: Sequence[str], temperatures: Sequence[str | flo
     if missing:
         raise ValueError(f"descriptor columns missing from the inputs: {missing}")
     return desc
+
+
+def learned_descriptors(catalogue: Iterable[str]) -> list[str]:
+    """The catalogue's columns fitted on the training samples: the IGD SVM, its
+    single-family SVMs and SF (an SVR). Their ξ on training atoms is partly fitted, so the
+    leaderboard takes it on the held-out samples (``learning.analysis.xi_learned_samples``).
+    """
+    return [c for c in catalogue if c == "igd" or c.startswith("igd_") or c == "SF"]

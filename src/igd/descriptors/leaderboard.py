@@ -47,7 +47,8 @@ def build_leaderboard(atoms: pd.DataFrame, descriptors: Mapping[str, tuple[str, 
                       corr_r_max: float = 10.0, corr_dr: float = 0.1,
                       corr_fit_r_min: float = 2.5, corr_fit_r_max: float = 8.0,
                       elements: Sequence[str] = ("Cu", "Zr"),
-                      self_targets: Mapping[str, str] | None = None
+                      self_targets: Mapping[str, str] | None = None,
+                      learned: Sequence[str] = ()
                       ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """Driver: the leaderboard of ``descriptors`` on the per-atom table ``atoms``.
 
@@ -58,7 +59,9 @@ def build_leaderboard(atoms: pd.DataFrame, descriptors: Mapping[str, tuple[str, 
     score AUC/χ; ``correlation_samples`` "all" or "test" choose the atoms of the
     correlations and ξ. ``self_targets`` {column: "dQ" | "IBP"} marks a descriptor that
     *is* a target (its correlation with itself is ±1 by construction; stated in
-    ``reason``). Returns ``(board, corr, units)``: one row per descriptor (columns in
+    ``reason``). ``learned`` columns (descriptors fitted on the training samples: the SVMs,
+    SF) get their C(r) and ξ from the test samples only (their C(r) on training atoms is
+    partly fitted; :func:`igd.analysis.correlation.pooled_correlation_lengths`). Returns ``(board, corr, units)``: one row per descriptor (columns in
     :data:`UNITS`) and the pooled C(r) table.
     """
     self_targets = dict(self_targets or {})
@@ -101,10 +104,13 @@ def build_leaderboard(atoms: pd.DataFrame, descriptors: Mapping[str, tuple[str, 
     fields = {c: [descriptors[c][1] * sub.loc[sub["sample"] == s, c].to_numpy(float)
                   for s in samples] for c in descriptors}
     pos = {s: sub.loc[sub["sample"] == s, ["x", "y", "z"]].to_numpy(float) for s in samples}
+    held_out = [k for k, s in enumerate(samples) if s in set(test_samples)]
     corr, fits = pooled_correlation_lengths(fields, [(pos[s], *boxes[s]) for s in samples],
-                                    r_max=corr_r_max,
-                                    dr=corr_dr, fit_r_min=corr_fit_r_min,
-                                    fit_r_max=corr_fit_r_max)
+                                            r_max=corr_r_max, dr=corr_dr,
+                                            fit_r_min=corr_fit_r_min,
+                                            fit_r_max=corr_fit_r_max,
+                                            field_samples={c: held_out for c in learned
+                                                           if c in descriptors})
     board["xi"] = [fits[c]["xi"] for c in descriptors]
     board["xi_err"] = [fits[c]["xi_err"] for c in descriptors]
     for k, c in enumerate(descriptors):
@@ -145,7 +151,8 @@ def leaderboard_markdown(board: pd.DataFrame, *, digits: int = 3,
 
 def leaderboard_note(per_atom: pd.DataFrame, *, samples: Sequence[str],
                      test_samples: Sequence[str], chi_fraction: float, bin_atoms: int,
-                     min_bins: int, correlation_samples: str) -> str:
+                     min_bins: int, correlation_samples: str,
+                     learned: Sequence[str] = ()) -> str:
     """The paragraph above the Markdown leaderboard: what was scored on which atoms.
 
     ``per_atom`` the table of every sample (column ``sample``; equal-sized samples),
@@ -158,6 +165,8 @@ def leaderboard_note(per_atom: pd.DataFrame, *, samples: Sequence[str],
             f"{', '.join(test_samples)} ({n_test} atoms); binned Pearson r (≈"
             f"{bin_atoms} atoms per bin, ≥ {min_bins} bins, per species) and "
             f"Spearman ρ with the mean ΔQ and I_BP on {correlation_samples} samples; "
-            "ξ from C(r) ∝ exp(−r/ξ) pooled over those samples. Sign: each descriptor is "
+            "ξ from C(r) ∝ exp(−r/ξ) pooled over those samples"
+            + (f" (for the learned {', '.join(learned)}: over the held-out sample(s) only)"
+               if learned else "") + ". Sign: each descriptor is "
             "multiplied by `sign` so that larger = more defect-like (good descriptors: "
             "AUC > 0.5, r/ρ with ΔQ < 0, with I_BP > 0).")

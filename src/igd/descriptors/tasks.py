@@ -13,7 +13,7 @@ from igd.common.config import grid
 from igd.common.io import atomic_path, read_metadata, read_table, write_json, write_table
 from igd.common.job import Job
 from igd.common.provenance import inherited_provenance
-from igd.descriptors.catalogue import SELF_TARGETS, descriptor_catalogue
+from igd.descriptors.catalogue import SELF_TARGETS, descriptor_catalogue, learned_descriptors
 from igd.descriptors.figures import fig_entropy as plot_entropy
 from igd.descriptors.figures import fig_leaderboard as plot_leaderboard
 from igd.descriptors.leaderboard import (build_leaderboard, leaderboard_markdown,
@@ -113,17 +113,20 @@ def leaderboard(job: Job) -> None:
                   for j, T in enumerate(p.temperatures)}))
     per_atom = pd.concat(rows, ignore_index=True)
     desc = descriptor_catalogue(p.models, p.temperatures, per_atom.columns)
+    learned = learned_descriptors(desc) if a["xi_learned_samples"] == "test" else []
     board, corr, units = build_leaderboard(
         per_atom, desc, boxes, test_samples=p.test_samples,
         correlation_samples=lb["correlation_samples"], chi_fraction=p.chi_fraction,
         bin_atoms=lb["bin_atoms"], min_bins=lb["min_bins"], corr_r_max=a["corr_r_max"],
         corr_dr=a["corr_dr"], corr_fit_r_min=a["corr_fit_r_min"],
-        corr_fit_r_max=a["corr_fit_r_max"], elements=p.elements, self_targets=SELF_TARGETS)
+        corr_fit_r_max=a["corr_fit_r_max"], elements=p.elements, self_targets=SELF_TARGETS,
+        learned=learned)
     for _, r in board.iterrows():
         log.info("%-12s AUC %.3f chi %.2f rho(dQ) %+.3f xi %.2f %s", r["descriptor"],
                  r["roc_auc"], r["chi"], r["spearman_dQ"], r["xi"], r["reason"])
     params = {"test_samples": p.test_samples, "chi_fraction": p.chi_fraction, **lb,
-              "corr": {k: a[k] for k in CORR_KEYS}, "samples": p.samples}
+              "corr": {k: a[k] for k in CORR_KEYS}, "samples": p.samples,
+              "xi_learned_samples": a["xi_learned_samples"]}
     write_table(board, job.output.table, provenance=prov, units=units, params=params,
                 extra={"sign_convention": "descriptor × sign: larger = more defect-like"})
     write_table(corr, job.output.correlation,
@@ -132,7 +135,7 @@ def leaderboard(job: Job) -> None:
     note = leaderboard_note(per_atom, samples=p.samples, test_samples=p.test_samples,
                             chi_fraction=p.chi_fraction, bin_atoms=lb["bin_atoms"],
                             min_bins=lb["min_bins"],
-                            correlation_samples=lb["correlation_samples"])
+                            correlation_samples=lb["correlation_samples"], learned=learned)
     with atomic_path(job.output.markdown) as tmp:
         tmp.write_text(leaderboard_markdown(board, note=note))
 
