@@ -168,8 +168,10 @@ def test_atom_properties_joins_everything():
     hess = pd.DataFrame({"id": [1, 2, 3], "type": [2, 1, 1], "I_BP": [0.1, 0.2, 0.3]})
     disp = np.zeros((3, 2, 3))
     disp[:, 1, 0] = [1.0, 2.0, 3.0]                         # ids 1, 2, 3 (table order)
-    from igd.dynamics.tables import displacement_table
-    dyn = displacement_table(np.array([1, 2, 3]), np.array([2, 1, 1]), disp)
+    from igd.dynamics.correlators import Moments
+    from igd.dynamics.tables import moment_table
+    dyn, _ = moment_table(np.array([1, 2, 3]), np.array([2, 1, 1]),
+                          Moments.from_displacements(disp, 2.7))
     table, units = atoms_dump.atom_properties(atoms, labels=labels, igd=igd, features=feats,
                                               hessian=hess, dynamics=dyn,
                                               times_ps=[0.01, 1.0])

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import assert_png
-from igd.dynamics.tables import displacement_table
+from igd.dynamics.correlators import Moments
 from igd.analysis.transferability import (group_reduced_vdos, pooled_atoms, transferability,
                                  vdos_matrix)
 
@@ -36,13 +36,13 @@ def synthetic(n=400, seed=0):
     disp = d * (0.07 * (3 + igd)[:, None, None] * np.sqrt(t)[None, :, None])
     nu = np.linspace(0.1, 5, 50)
     g = np.outer(1 + igd + 2.5, nu ** 2)                    # g_i/ν² = igd + 3.5, flat
-    return igd, 2 * igd + 1, nu, g, t, disp
+    return igd, 2 * igd + 1, nu, g, t, Moments.from_displacements(disp, 2.7)
 
 
 def test_transferability_groups_bins_and_orderings():
-    igd, i_bp, nu, g, t, disp = synthetic()
+    igd, i_bp, nu, g, t, mom = synthetic()
     igd[:7] = np.nan                                        # no IGD: left out
-    table, units = transferability(igd, i_bp=i_bp, nu=nu, g_atoms=g, t=t, disp=disp, q=2.7,
+    table, units = transferability(igd, i_bp=i_bp, nu=nu, g_atoms=g, t=t, moments=mom,
                                    n_groups=4, n_scalar_groups=8, bin_fraction=0.025,
                                    bin_min_atoms=5)
     assert set(units) == set(table.columns) and units["msd"] == "Angstrom^2"
@@ -67,33 +67,34 @@ def test_transferability_groups_bins_and_orderings():
 
 
 def test_bin_min_atoms_raises_bin_size():
-    igd, i_bp, nu, g, t, disp = synthetic(n=200)
-    table, _ = transferability(igd, i_bp=i_bp, nu=nu, g_atoms=g, t=t, disp=disp, q=2.7,
+    igd, i_bp, nu, g, t, mom = synthetic(n=200)
+    table, _ = transferability(igd, i_bp=i_bp, nu=nu, g_atoms=g, t=t, moments=mom,
                                n_groups=2, n_scalar_groups=2, bin_fraction=0.025,
                                bin_min_atoms=20)
     ib = table[table["kind"] == "ibp"]
     assert len(ib) == 10 and (ib["n"] == 20).all()
 
 
-def tables(igd, i_bp, nu, g, disp, ids):
+def tables(igd, i_bp, nu, g, mom, ids):
     vd = pd.DataFrame({"id": np.repeat(ids, nu.size), "nu": np.tile(nu, ids.size),
                        "g": g.ravel()})
     return (pd.DataFrame({"id": ids, "I_BP": i_bp}), vd,
-            displacement_table(ids, np.ones(ids.size, int), disp))
+            (ids, mom))
 
 
 def test_pooled_atoms_aligns_ids_across_tables():
-    igd, i_bp, nu, g, t, disp = synthetic(n=20)
+    igd, i_bp, nu, g, t, mom = synthetic(n=20)
     ids = np.arange(1, 21)
-    hb, vd, dyn = tables(igd, i_bp, nu, g, disp, ids)
+    hb, vd, dyn = tables(igd, i_bp, nu, g, mom, ids)
     shuffled = np.random.default_rng(1).permutation(20)
     igd_table = pd.DataFrame({"sample": "s0", "id": ids[shuffled], "igd": igd[shuffled]})
     # one sample, every table in a different order
     p_igd, p_ibp, p_nu, p_g, p_disp = pooled_atoms(
         igd_table, ["s0"], [hb.iloc[::-1]], [vd.sample(frac=1, random_state=2)],
-        [dyn.iloc[shuffled]])
+        [(dyn[0][shuffled], dyn[1].select(shuffled))])
     assert np.allclose(p_igd, igd) and np.allclose(p_ibp, 2 * igd + 1)
-    assert np.allclose(p_g, g) and np.allclose(p_nu, nu) and np.allclose(p_disp, disp)
+    assert np.allclose(p_g, g) and np.allclose(p_nu, nu)
+    assert np.allclose(p_disp.r2, dyn[1].r2) and np.allclose(p_disp.fs, dyn[1].fs)
     ids_v, nu_v, g_v = vdos_matrix(vd)
     assert np.array_equal(ids_v, ids) and g_v.shape == (20, nu.size)
     with pytest.raises(ValueError, match="atom ids of I_BP"):
@@ -103,8 +104,8 @@ def test_pooled_atoms_aligns_ids_across_tables():
 def test_fig14_png(tmp_path):
     from igd.analysis.figures import fig14_transferability
 
-    igd, i_bp, nu, g, t, disp = synthetic()
-    table, _ = transferability(igd, i_bp=i_bp, nu=nu, g_atoms=g, t=t, disp=disp, q=2.7)
+    igd, i_bp, nu, g, t, mom = synthetic()
+    table, _ = transferability(igd, i_bp=i_bp, nu=nu, g_atoms=g, t=t, moments=mom)
     fig14_transferability(table, tmp_path / "f.png", t_max=float(t[-1]), sample_set="test")
     assert_png(tmp_path / "f.png")
     slow = table.copy()

@@ -1,5 +1,5 @@
-# Stage 8 (PROTOCOL §8): 700 K dynamics of the IS (displacement histories) and S(q) of the
-# IS; paper Fig. 6.
+# Stage 8 (PROTOCOL §8): 700 K dynamics of the IS (per-atom displacement moments averaged
+# over time origins, uniform frames of the run) and S(q) of the IS; paper Fig. 6.
 
 
 rule dynamics:
@@ -9,6 +9,7 @@ rule dynamics:
     output:
         atoms="results/{sample}/dynamics/atoms.parquet",
         times="results/{sample}/dynamics/times.parquet",
+        frames="results/{sample}/dynamics/frames.parquet",
     params:
         **task_params(
             "dynamics",

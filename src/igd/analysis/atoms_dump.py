@@ -95,11 +95,11 @@ def atom_properties(atoms: pd.DataFrame, *, labels: pd.DataFrame | None = None,
     on ``id``, one row per atom checked): ``labels`` (ΔD²min per direction, strain at max,
     rearranged), ``igd`` (one sample's rows: label, igd, per-model decision values,
     train/test flags), ``features`` (G_, S2_, vmsd_, dQ_ …; adds ``dQ_mean``), ``hessian``
-    (I_BP, participation fractions), ``dynamics`` (700 K displacement table with
-    ``dx_<k>``…; written as squared displacement ``dr2_<t>ps`` at each time of
-    ``times_ps``). Returns ``(table, units)``; the table's ``id, type, x, y, z`` come first.
+    (I_BP, participation fractions), ``dynamics`` (700 K moment table,
+    :func:`igd.dynamics.tables.moment_table`; written as the origin-averaged squared
+    displacement ``dr2_<t>ps`` at each lag of ``times_ps``). Returns ``(table, units)``; the table's ``id, type, x, y, z`` come first.
     """
-    from igd.dynamics.tables import displacements_from_table
+    from igd.dynamics.tables import moments_from_table
 
     out = atoms.drop(columns=[c for c in ("element",) if c in atoms]).copy()
     units = {"id": "", "type": "", "x": "Å", "y": "Å", "z": "Å", "pe": "eV"}
@@ -138,11 +138,11 @@ def atom_properties(atoms: pd.DataFrame, *, labels: pd.DataFrame | None = None,
         units.update({c: ("1/THz^3" if c == "I_BP" else "") for c in hessian
                       if c not in units})
     if dynamics is not None:
-        ids, disp = displacements_from_table(dynamics)
-        t = np.asarray(times_ps if times_ps is not None else np.arange(disp.shape[1]), float)
-        if t.size != disp.shape[1]:
-            raise ValueError(f"{t.size} times for {disp.shape[1]} displacement columns")
-        r2 = np.einsum("itd,itd->it", disp, disp)
+        ids, moments = moments_from_table(dynamics, q=float("nan"))  # only ⟨Δr²⟩ is used
+        r2 = moments.r2
+        t = np.asarray(times_ps if times_ps is not None else np.arange(r2.shape[1]), float)
+        if t.size != r2.shape[1]:
+            raise ValueError(f"{t.size} times for {r2.shape[1]} lag columns")
         cols = {f"dr2_{ti:g}ps": r2[:, k] for k, ti in enumerate(t)}
         join(pd.DataFrame({"id": ids, **cols}))
         units.update({c: "Å^2 (700 K)" for c in cols})

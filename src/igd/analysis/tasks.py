@@ -22,6 +22,7 @@ from igd.common.config import grid
 from igd.common.io import atomic_path, read_metadata, read_table, write_json, write_table
 from igd.common.job import Job
 from igd.common.provenance import inherited_provenance
+from igd.dynamics.tables import read_moments
 
 log = logging.getLogger(__name__)
 
@@ -217,17 +218,15 @@ def fig14(job: Job) -> None:
     scalar_groups, bin_fraction, bin_min_atoms``; outputs ``table, figure``.
     """
     p, inp = job.params, job.input
-    meta = [read_metadata(f) for f in inp.dynamics]
-    t = np.asarray(meta[0]["times_ps"], dtype=float)
-    q = float(meta[0]["params"]["q"])
-    for s, m in zip(p.samples, meta):
-        if not np.allclose(m["times_ps"], t) or m["params"]["q"] != q:
-            raise ValueError(f"{s}: dynamics times or q differ from {p.samples[0]}'s")
-    igd, i_bp, nu, g_atoms, disp = pooled_atoms(
+    meta = read_metadata(inp.dynamics[0])
+    t, dyn = read_moments(inp.dynamics)
+    igd, i_bp, nu, g_atoms, moments = pooled_atoms(
         read_table(inp.igd), p.samples, [read_table(f) for f in inp.hessian],
-        [read_table(f) for f in inp.vdos], [read_table(f) for f in inp.dynamics])
-    table, units = transferability(igd, i_bp=i_bp, nu=nu, g_atoms=g_atoms, t=t, disp=disp,
-                                   q=q, n_groups=p.groups, n_scalar_groups=p.scalar_groups,
+        [read_table(f) for f in inp.vdos], [(ids, m) for ids, _types, m in dyn])
+    q = moments.q
+    table, units = transferability(igd, i_bp=i_bp, nu=nu, g_atoms=g_atoms, t=t,
+                                   moments=moments, n_groups=p.groups,
+                                   n_scalar_groups=p.scalar_groups,
                                    bin_fraction=p.bin_fraction,
                                    bin_min_atoms=p.bin_min_atoms)
     write_table(table, job.output.table, units=units,
@@ -235,11 +234,11 @@ def fig14(job: Job) -> None:
                 params={"samples": p.samples, "set": p.transfer_set, "groups": p.groups,
                         "scalar_groups": p.scalar_groups, "bin_fraction": p.bin_fraction,
                         "bin_min_atoms": p.bin_min_atoms, "q": q,
-                        "temperature": meta[0]["params"].get("temperature")})
+                        "temperature": meta["params"].get("temperature")})
     label = ("all samples" if p.transfer_set == "all"
              else "test sample " + ", ".join(p.samples))
     figures.fig14_transferability(table, job.output.figure, t_max=float(t[-1]), q=q,
-                                  temperature=float(meta[0]["params"]["temperature"]),
+                                  temperature=float(meta["params"]["temperature"]),
                                   sample_set=label)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from igd.analysis.correlation import binned_by_rank, group_by_rank, rank_bins
-from igd.dynamics.correlators import group_dynamics
+from igd.dynamics.correlators import Moments, group_dynamics
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +69,16 @@ def _igd_stats(igd: np.ndarray, groups: np.ndarray) -> pd.DataFrame:
 
 
 def transferability(igd: np.ndarray, *, i_bp: np.ndarray, nu: np.ndarray,
-                    g_atoms: np.ndarray, t: np.ndarray, disp: np.ndarray, q: float,
+                    g_atoms: np.ndarray, t: np.ndarray, moments: Moments,
                     n_groups: int = 5, n_scalar_groups: int = 10,
                     bin_fraction: float = 0.025, bin_min_atoms: int = 5,
                     ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Fig. 14 data: atoms (pooled, one row each) grouped by IGD rank.
 
     Per-atom inputs on the same atoms: ``igd`` (N,), ``i_bp`` (N,) 1/THz³, ``g_atoms``
-    (N, K) N·g_i(ν) on ``nu`` (K,) THz, ``disp`` (N, T, 3) Å on ``t`` (T,) ps at 700 K,
-    ``q`` (Å⁻¹) of F_s. Atoms with a non-finite IGD are left out.
+    (N, K) N·g_i(ν) on ``nu`` (K,) THz, ``moments`` the per-atom origin-averaged
+    displacement moments at 700 K (:class:`igd.dynamics.correlators.Moments`, (N, T)) on
+    the lags ``t`` (T,) ps. Atoms with a non-finite IGD are left out.
 
     Returns ``(table, units)``, ``table`` in long form with ``kind``:
 
@@ -95,18 +96,18 @@ def transferability(igd: np.ndarray, *, i_bp: np.ndarray, nu: np.ndarray,
     if n < max(n_groups, n_scalar_groups):
         raise ValueError(f"{n} atoms with an IGD for {max(n_groups, n_scalar_groups)} groups")
     igd, i_bp = igd[ok], np.asarray(i_bp, dtype=float)[ok]
-    g_atoms, disp = np.asarray(g_atoms, dtype=float)[ok], np.asarray(disp, dtype=float)[ok]
+    g_atoms, moments = np.asarray(g_atoms, dtype=float)[ok], moments.select(ok)
     parts = []
 
     groups = group_by_rank(igd, n_groups)
     stats = _igd_stats(igd, groups)
     v = group_reduced_vdos(nu, g_atoms, groups).drop(columns="n").merge(stats, on="group")
     parts.append(v.assign(kind="vdos"))
-    curves, _, _ = group_dynamics(t, disp, q, {k: groups == k for k in range(n_groups)})
+    curves, _, _ = group_dynamics(t, moments, {k: groups == k for k in range(n_groups)})
     parts.append(curves.merge(stats, on="group").assign(kind="dynamics"))
 
     fine = group_by_rank(igd, n_scalar_groups)
-    fc, summary, _ = group_dynamics(t, disp, q, {k: fine == k for k in range(n_scalar_groups)})
+    fc, summary, _ = group_dynamics(t, moments, {k: fine == k for k in range(n_scalar_groups)})
     summary["fs_end"] = fc.groupby("group")["fs"].last().reindex(summary["group"]).to_numpy()
     summary = summary.drop(columns="n_atoms").merge(_igd_stats(igd, fine), on="group")
     parts.append(summary.assign(kind="scalars"))
@@ -127,20 +128,19 @@ def transferability(igd: np.ndarray, *, i_bp: np.ndarray, nu: np.ndarray,
 
 
 def pooled_atoms(igd: pd.DataFrame, samples: Sequence[str], i_bp: Sequence[pd.DataFrame],
-                 vdos: Sequence[pd.DataFrame], dynamics: Sequence[pd.DataFrame],
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                 vdos: Sequence[pd.DataFrame],
+                 dynamics: Sequence[tuple[np.ndarray, Moments]],
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Moments]:
     """Align per-sample tables on atom ids and pool the samples.
 
     ``igd``: the learning table (``sample, id, igd``); per sample the hessian atoms table
-    (``id, I_BP``), the per-atom VDOS table (``hessian/atom_vdos.parquet``) and the dynamics displacement table.
-    Returns ``(igd, i_bp, nu, g_atoms, disp)`` with one row per pooled atom.
+    (``id, I_BP``), the per-atom VDOS table (``hessian/atom_vdos.parquet``) and the
+    dynamics moments ``(ids, Moments)`` (:func:`igd.dynamics.tables.read_moments`).
+    Returns ``(igd, i_bp, nu, g_atoms, moments)`` with one row per pooled atom.
     """
-    from igd.dynamics.tables import displacements_from_table
-
     out_igd, out_ibp, out_g, out_d, nu0 = [], [], [], [], None
-    for s, hb, vd, dyn in zip(samples, i_bp, vdos, dynamics):
+    for s, hb, vd, (ids_d, mom) in zip(samples, i_bp, vdos, dynamics):
         ids_g, nu, g = vdos_matrix(vd)
-        ids_d, disp = displacements_from_table(dyn)
         if nu0 is not None and not np.allclose(nu, nu0):
             raise ValueError(f"{s}: per-atom VDOS grid differs from the first sample's")
         nu0 = nu
@@ -155,6 +155,6 @@ def pooled_atoms(igd: pd.DataFrame, samples: Sequence[str], i_bp: Sequence[pd.Da
         out_igd.append(d.loc[ids].to_numpy(float))
         out_ibp.append(h.loc[ids].to_numpy(float))
         out_g.append(g[np.searchsorted(ids_g, ids)])
-        out_d.append(disp[order_d])
+        out_d.append(mom.select(order_d))
     return (np.concatenate(out_igd), np.concatenate(out_ibp), nu0, np.concatenate(out_g),
-            np.concatenate(out_d))
+            Moments.concat(out_d))

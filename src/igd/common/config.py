@@ -133,15 +133,28 @@ def check(config: Mapping[str, Any]) -> None:
     if hessian and not 0 < hessian["band"][0] < hessian["band"][1]:
         raise ConfigError("hessian.band", f"{hessian['band']} is not [lo, hi] with 0 < lo < hi")
     dynamics = config.get("dynamics")
-    if dynamics and not dynamics["t_min"] < dynamics["t_max"]:
-        raise ConfigError("dynamics.t_max", f"{dynamics['t_max']} ps is not above "
-                          f"dynamics.t_min = {dynamics['t_min']} ps")
+    if dynamics:
+        _check_dynamics(dynamics)
     structure = config.get("structure")
     if structure:
         for key in ("g_mu", "s2_rc"):
             grid = structure[key]
             if grid["stop"] < grid["start"]:
                 raise ConfigError(f"structure.{key}", f"stop {grid['stop']} < start {grid['start']}")
+
+
+def _check_dynamics(d: Mapping[str, Any]) -> None:
+    if not d["t_min"] < d["t_max"]:
+        raise ConfigError("dynamics.t_max", f"{d['t_max']} ps is not above "
+                          f"dynamics.t_min = {d['t_min']} ps")
+    for key in ("equilibration", "origin_interval", "frame_interval"):
+        n = d[key] / d["timestep"]
+        if abs(n - round(n)) > 1e-6 or (key == "frame_interval" and round(n) < 1):
+            raise ConfigError(f"dynamics.{key}", f"{d[key]} ps is not a whole number of "
+                              f"dynamics.timestep = {d['timestep']} ps")
+    if d["n_origins"] > 1 and d["origin_interval"] <= 0:
+        raise ConfigError("dynamics.origin_interval", f"{d['n_origins']} origins need a "
+                          "positive interval")
 
 
 def species_counts(n_atoms: int, composition: Mapping[str, float],

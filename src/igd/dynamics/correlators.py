@@ -1,16 +1,21 @@
-"""Averages of a displacement array: MSD, non-Gaussian α2, self-intermediate scattering
-F_s and the α-relaxation time τ_α, per atom group.
+"""Averages of displacements: MSD, non-Gaussian α2, self-intermediate scattering F_s and
+the α-relaxation time τ_α, per atom group, averaged over atoms and time origins.
 
-Pure functions of ``disp`` of shape (n_atoms, n_times, 3) in Å (displacements
-Δr_i(t_k) = r_i(t_k) − r_i(0), e.g. from :func:`igd.dynamics.md.run_dynamics`), each taking
-an optional ``atoms`` selection (boolean mask or index array) so that any group (e.g. an
-IGD bin) is averaged alone; :func:`group_dynamics` does it for named groups.
+The per-atom quantities are the origin-averaged moments of the displacement over a lag
+τ_k (:class:`Moments`): ⟨|Δr_i|²⟩, ⟨|Δr_i|⁴⟩ and ⟨sin(q|Δr_i|)/(q|Δr_i|)⟩, each of shape
+(n_atoms, n_lags), with Δr_i = r_i(t0 + τ_k) − r_i(t0) averaged over the origins t0
+(:class:`OriginAverager` streams them from a run; :meth:`Moments.from_displacements`
+builds them from one origin's displacements (N, K, 3)). Every group average is linear in
+them, so the group MSD, α2 = 3⟨Δr⁴⟩/(5⟨Δr²⟩²) − 1 and F_s of any atom selection (boolean
+mask or index array; e.g. an IGD bin) follow exactly; :func:`group_dynamics` does it for
+named groups. Units: Å², Å⁴, q in Å⁻¹, t in ps.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,50 +23,136 @@ import pandas as pd
 INV_E = math.exp(-1.0)
 
 
-def _select(disp: np.ndarray, atoms) -> np.ndarray:
-    disp = np.asarray(disp, dtype=float)
-    if disp.ndim != 3 or disp.shape[2] != 3:
-        raise ValueError(f"displacements must have shape (n_atoms, n_times, 3), got {disp.shape}")
-    if atoms is None:
-        return disp
-    sel = disp[np.asarray(atoms)]
-    if sel.shape[0] == 0:
-        raise ValueError("empty atom selection")
-    return sel
+def _sinc_q(r2: np.ndarray, q: float) -> np.ndarray:
+    """sin(q r)/(q r) of r = √r2 (1 at r = 0)."""
+    return np.sinc(q * np.sqrt(r2) / np.pi)  # np.sinc(x) = sin(πx)/(πx)
 
 
-def remove_com_drift(disp: np.ndarray, masses: np.ndarray | None = None) -> np.ndarray:
-    """Displacements minus the (mass-weighted) centre-of-mass displacement at each time."""
-    disp = np.asarray(disp, dtype=float)
-    w = np.ones(disp.shape[0]) if masses is None else np.asarray(masses, dtype=float)
-    com = np.einsum("i,itd->td", w, disp) / w.sum()
-    return disp - com[None, :, :]
+@dataclass(frozen=True)
+class Moments:
+    """Per-atom moments of the displacement over each lag, averaged over the origins.
+
+    ``r2`` ⟨|Δr|²⟩ (Å²), ``r4`` ⟨|Δr|⁴⟩ (Å⁴), ``fs`` ⟨sin(q|Δr|)/(q|Δr|)⟩ at ``q`` (Å⁻¹),
+    each (n_atoms, n_lags).
+    """
+
+    r2: np.ndarray
+    r4: np.ndarray
+    fs: np.ndarray
+    q: float
+
+    def __post_init__(self) -> None:
+        shapes = {np.shape(self.r2), np.shape(self.r4), np.shape(self.fs)}
+        if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+            raise ValueError(f"r2, r4, fs must share one (n_atoms, n_lags) shape, got {shapes}")
+
+    @property
+    def n_atoms(self) -> int:
+        return int(self.r2.shape[0])
+
+    @classmethod
+    def from_displacements(cls, disp: np.ndarray, q: float) -> "Moments":
+        """The moments of one origin's displacements ``disp`` (N, K, 3), Å."""
+        disp = np.asarray(disp, dtype=float)
+        if disp.ndim != 3 or disp.shape[2] != 3:
+            raise ValueError(f"displacements must have shape (n_atoms, n_times, 3), "
+                             f"got {disp.shape}")
+        r2 = np.einsum("itd,itd->it", disp, disp)
+        return cls(r2, r2 * r2, _sinc_q(r2, q), float(q))
+
+    @classmethod
+    def concat(cls, parts: Sequence["Moments"]) -> "Moments":
+        """The atoms of several samples on one lag grid and q, stacked."""
+        if len({p.q for p in parts}) != 1:
+            raise ValueError("moments with different q cannot be pooled")
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("r2", "r4", "fs")),
+                   parts[0].q)
+
+    def select(self, atoms=None) -> "Moments":
+        """The moments of an atom selection (boolean mask or index array; None: all)."""
+        if atoms is None:
+            return self
+        sel = np.asarray(atoms)
+        out = Moments(self.r2[sel], self.r4[sel], self.fs[sel], self.q)
+        if out.n_atoms == 0:
+            raise ValueError("empty atom selection")
+        return out
 
 
-def msd(disp: np.ndarray, atoms=None) -> np.ndarray:
-    """Mean-squared displacement ⟨|Δr|²⟩(t) (Å²), shape (n_times,)."""
-    d = _select(disp, atoms)
-    return np.einsum("itd,itd->it", d, d).mean(axis=0)
+class OriginAverager:
+    """Accumulates :class:`Moments` over time origins from frames streamed in step order.
+
+    Origins at ``origin_steps`` (MD steps), lags ``lag_steps`` (≥ 1 step); every origin
+    contributes every lag, so each lag is averaged over all origins. :attr:`steps` lists
+    the steps at which :meth:`add` must be called (origins and origin + lag). The frames
+    are displacements (N, 3) Å from any one fixed reference (the differences between two
+    frames are what counts). Memory: the stored origin frames (≤ n_origins × N × 3) and
+    three (N, n_lags) sums.
+    """
+
+    def __init__(self, origin_steps: Sequence[int], lag_steps: Sequence[int], n_atoms: int,
+                 q: float) -> None:
+        self.origins = np.asarray(origin_steps, dtype=np.int64)
+        self.lags = np.asarray(lag_steps, dtype=np.int64)
+        if self.origins.size == 0 or self.lags.size == 0 or self.lags.min() < 1:
+            raise ValueError("need at least one origin and lags of at least one step")
+        if np.unique(self.origins).size != self.origins.size:
+            raise ValueError("origin steps must be distinct")
+        self.q = float(q)
+        self._targets: dict[int, list[tuple[int, int]]] = {}
+        for j, s0 in enumerate(self.origins):
+            for k, lag in enumerate(self.lags):
+                self._targets.setdefault(int(s0 + lag), []).append((j, k))
+        self.steps = np.array(sorted(set(self._targets) | set(self.origins.tolist())))
+        self._ref: dict[int, np.ndarray] = {}
+        self._sums = np.zeros((3, n_atoms, self.lags.size))
+        self._count = np.zeros(self.lags.size, dtype=np.int64)
+
+    def add(self, step: int, frame: np.ndarray) -> None:
+        """Feed the frame (N, 3) Å at ``step`` (call at each of :attr:`steps`, in order)."""
+        frame = np.asarray(frame, dtype=float)
+        for j in np.flatnonzero(self.origins == step):
+            self._ref[int(j)] = frame.copy()
+        for j, k in self._targets.get(int(step), ()):
+            if j not in self._ref:
+                raise ValueError(f"step {step}: origin {self.origins[j]} was never added")
+            d = frame - self._ref[j]
+            r2 = np.einsum("nd,nd->n", d, d)
+            self._sums[0, :, k] += r2
+            self._sums[1, :, k] += r2 * r2
+            self._sums[2, :, k] += _sinc_q(r2, self.q)
+            self._count[k] += 1
+        for j in list(self._ref):
+            if step >= self.origins[j] + self.lags.max():
+                del self._ref[j]
+
+    def result(self) -> Moments:
+        """The origin-averaged moments; every (origin, lag) pair must have been fed."""
+        if np.any(self._count != self.origins.size):
+            raise ValueError(f"incomplete origin averaging: counts {self._count.tolist()} "
+                             f"for {self.origins.size} origins")
+        r2, r4, fs = self._sums / self.origins.size
+        return Moments(r2, r4, fs, self.q)
 
 
-def alpha2(disp: np.ndarray, atoms=None) -> np.ndarray:
+def msd(m: Moments, atoms=None) -> np.ndarray:
+    """Mean-squared displacement ⟨|Δr|²⟩(t) (Å²) of a group, shape (n_lags,)."""
+    return m.select(atoms).r2.mean(axis=0)
+
+
+def alpha2(m: Moments, atoms=None) -> np.ndarray:
     """Non-Gaussian parameter α2(t) = 3⟨Δr⁴⟩/(5⟨Δr²⟩²) − 1 (NaN where ⟨Δr²⟩ = 0)."""
-    d = _select(disp, atoms)
-    r2 = np.einsum("itd,itd->it", d, d)
-    m2 = r2.mean(axis=0)
-    m4 = (r2 * r2).mean(axis=0)
+    s = m.select(atoms)
+    m2, m4 = s.r2.mean(axis=0), s.r4.mean(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(m2 > 0, 3.0 * m4 / (5.0 * m2 * m2) - 1.0, np.nan)
 
 
-def fs(disp: np.ndarray, q: float, atoms=None) -> np.ndarray:
-    """Self-intermediate scattering function F_s(q, t), isotropic average ⟨sin(qr)/(qr)⟩.
-
-    ``q`` in Å⁻¹ (the paper: 2.7, the main peak of S(q)). Dimensionless, F_s(q, 0) = 1.
+def fs(m: Moments, atoms=None) -> np.ndarray:
+    """Self-intermediate scattering function F_s(q, t) = ⟨sin(qr)/(qr)⟩ of a group at the
+    moments' q (Å⁻¹; the paper: 2.7, the main peak of S(q)). Dimensionless, F_s(q, 0) = 1.
     """
-    d = _select(disp, atoms)
-    r = np.sqrt(np.einsum("itd,itd->it", d, d))
-    return np.sinc(q * r / np.pi).mean(axis=0)  # np.sinc(x) = sin(πx)/(πx)
+    return m.select(atoms).fs.mean(axis=0)
 
 
 def tau_alpha(t: np.ndarray, f: np.ndarray, level: float = INV_E
@@ -94,34 +185,34 @@ def tau_alpha(t: np.ndarray, f: np.ndarray, level: float = INV_E
     return tau, reached
 
 
-def dynamics_curves(t: np.ndarray, disp: np.ndarray, q: float, atoms=None) -> pd.DataFrame:
-    """MSD, α2 and F_s of one atom group on the time grid, as a table (t, msd, alpha2, fs)."""
-    return pd.DataFrame({"t": np.asarray(t, float), "msd": msd(disp, atoms),
-                         "alpha2": alpha2(disp, atoms), "fs": fs(disp, q, atoms)})
+def dynamics_curves(t: np.ndarray, m: Moments, atoms=None) -> pd.DataFrame:
+    """MSD, α2 and F_s of one atom group on the lag grid, as a table (t, msd, alpha2, fs)."""
+    return pd.DataFrame({"t": np.asarray(t, float), "msd": msd(m, atoms),
+                         "alpha2": alpha2(m, atoms), "fs": fs(m, atoms)})
 
 
-def group_dynamics(t: np.ndarray, disp: np.ndarray, q: float,
-                   groups: Mapping[str, np.ndarray], level: float = INV_E,
+def group_dynamics(t: np.ndarray, m: Moments, groups: Mapping[str, np.ndarray],
+                   level: float = INV_E,
                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """Curves and scalars per atom group (e.g. IGD bins, Fig. 14c–f; or ``{"all": None}``).
 
-    ``groups`` maps a group name to a boolean mask / index array over the atoms of
-    ``disp`` (N, K, 3). Returns ``(curves, summary, units)``: ``curves`` in long form
-    ``group, t, msd, alpha2, fs``; ``summary`` one row per group with ``n_atoms,
-    tau_alpha, tau_reached, alpha2_max, t_alpha2_max``.
+    ``m``: per-atom moments on the lags ``t`` (ps); ``groups`` maps a group name to a
+    boolean mask / index array over its atoms (None: all). Returns ``(curves, summary,
+    units)``: ``curves`` in long form ``group, t, msd, alpha2, fs``; ``summary`` one row per
+    group with ``n_atoms, tau_alpha, tau_reached, alpha2_max, t_alpha2_max``.
     """
     t = np.asarray(t, dtype=float)
     curves, rows = [], []
     for name, sel in groups.items():
-        c = dynamics_curves(t, disp, q, sel)
+        c = dynamics_curves(t, m, sel)
         c.insert(0, "group", name)
         curves.append(c)
         tau, ok = tau_alpha(t, c["fs"].to_numpy(), level)
         a2 = c["alpha2"].to_numpy()
         k = int(np.nanargmax(a2)) if np.isfinite(a2).any() else 0
-        n_sel = disp.shape[0] if sel is None else int(np.asarray(disp[np.asarray(sel)]).shape[0])
-        rows.append({"group": name, "n_atoms": n_sel, "tau_alpha": tau, "tau_reached": ok,
-                     "alpha2_max": float(a2[k]), "t_alpha2_max": float(t[k])})
+        rows.append({"group": name, "n_atoms": m.select(sel).n_atoms, "tau_alpha": tau,
+                     "tau_reached": ok, "alpha2_max": float(a2[k]),
+                     "t_alpha2_max": float(t[k])})
     units = {"group": "", "t": "ps", "msd": "Angstrom^2", "alpha2": "", "fs": "",
              "n_atoms": "", "tau_alpha": "ps", "tau_reached": "", "alpha2_max": "",
              "t_alpha2_max": "ps"}

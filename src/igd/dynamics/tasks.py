@@ -5,28 +5,35 @@ from __future__ import annotations
 import numpy as np
 
 from igd.common import lammps
-from igd.common.io import read_metadata, read_table, write_table
+from igd.common.io import read_table, write_table
 from igd.common.job import Job
-from igd.dynamics.correlators import group_dynamics
+from igd.dynamics.correlators import Moments, group_dynamics
 from igd.dynamics.figures import fig06_dynamics
-from igd.dynamics.md import log_time_grid, run_dynamics
+from igd.dynamics.md import THERMO_UNITS, log_time_grid, run_dynamics
 from igd.dynamics.sq import is_structure_factor
-from igd.dynamics.tables import displacements_from_table
+from igd.dynamics.tables import (frames_metadata, frames_table, moment_table,
+                                 read_moments)
 
 
 def dynamics(job: Job) -> None:
     """NPT run of one IS at the dynamics temperature (:func:`igd.dynamics.md.run_dynamics`).
 
-    params ``dynamics, potential, lammps, seed``; input ``data``; outputs ``atoms, times``.
-    Every MPI rank runs the MD; only the writing rank writes.
+    params ``dynamics, potential, lammps, seed``; input ``data``; outputs ``atoms`` (per-atom
+    origin-averaged moments, :func:`igd.dynamics.tables.moment_table`; metadata ``times_ps``
+    = lags, ``q``), ``times`` (thermo; t < 0 during the equilibration), ``frames`` (uniform
+    frames of the production run in the reference cell, :func:`igd.dynamics.tables.frames_table`;
+    metadata ``times_ps, cell, origin, pbc``). Every MPI rank runs the MD; only the writing
+    rank writes.
     """
     p = job.params
     d = p.dynamics
-    times = log_time_grid(d["t_min"], d["t_max"], d["points_per_decade"], d["timestep"])
-    atoms, thermo, units = run_dynamics(
+    lags = log_time_grid(d["t_min"], d["t_max"], d["points_per_decade"], d["timestep"])
+    run = run_dynamics(
         job.input.data, potential=p.potential, temperature=d["temperature"],
         pressure=d["pressure"], tdamp=d["tdamp"], pdamp=d["pdamp"], timestep=d["timestep"],
-        times_ps=times, seed=p.seed, barostat=d["barostat"],
+        times_ps=lags, seed=p.seed, q=d["q"], equilibration=d["equilibration"],
+        n_origins=d["n_origins"], origin_interval=d["origin_interval"],
+        frame_interval=d["frame_interval"], barostat=d["barostat"],
         initial_temperature=d["initial_temperature"], remove_drift=d["remove_drift"],
         neighbor_skin=p.lammps["neighbor_skin"], log_file=job.log,
         threads=job.threads, suffix=p.lammps["suffix"])
@@ -34,9 +41,14 @@ def dynamics(job: Job) -> None:
         return
     params = {**d, "seed": p.seed, "sample": job.wildcards.sample}
     prov = lammps.provenance(p.potential, rule=job.rule)
+    atoms, units = moment_table(run.ids, run.types, run.moments)
     write_table(atoms, job.output.atoms, units=units, params=params, provenance=prov,
-                extra={"times_ps": thermo["t"].tolist(), "steps": thermo["step"].tolist()})
-    write_table(thermo, job.output.times, units=units, params=params, provenance=prov)
+                extra={"times_ps": run.lags.tolist(), "q": d["q"]})
+    write_table(run.thermo, job.output.times, units=THERMO_UNITS, params=params,
+                provenance=prov)
+    frames, f_units = frames_table(run.ids, run.types, run.frames)
+    write_table(frames, job.output.frames, units=f_units, params=params, provenance=prov,
+                extra=frames_metadata(run.frame_times, run.cell, run.origin))
 
 
 def structure_factor(job: Job) -> None:
@@ -58,22 +70,15 @@ def fig06(job: Job) -> None:
     """Paper Fig. 6: S(q) of the IS; MSD, α2 and F_s at the dynamics temperature of all
     atoms and of each element, pooled over samples.
 
-    inputs ``atoms`` (displacement tables, one per sample, on one time grid), ``sq`` (one
+    inputs ``atoms`` (moment tables, one per sample, on one lag grid), ``sq`` (one
     per sample); params ``samples, elements, dynamics``; output ``fig``.
     """
     d = job.params.dynamics
-    times, disps, types = None, [], []
-    for f in job.input.atoms:
-        t = np.asarray(read_metadata(f)["times_ps"], dtype=float)
-        if times is not None and not np.allclose(t, times):
-            raise ValueError(f"{f}: time grid differs from the first sample's")
-        times = t
-        table = read_table(f)
-        disps.append(displacements_from_table(table)[1])
-        types.append(table["type"].to_numpy())
-    disp, types = np.concatenate(disps), np.concatenate(types)
+    times, samples = read_moments(job.input.atoms)
+    moments = Moments.concat([m for _ids, _types, m in samples])
+    types = np.concatenate([ty for _ids, ty, _m in samples])
     groups = {"all": None, **{el: types == k + 1 for k, el in enumerate(job.params.elements)}}
-    curves, summary, _units = group_dynamics(times, disp, d["q"], groups)
+    curves, summary, _units = group_dynamics(times, moments, groups)
     sq = {s: read_table(f) for s, f in zip(job.params.samples, job.input.sq)}
     fig06_dynamics(sq, curves, summary, q=d["q"], temperature=d["temperature"],
                    path=job.output.fig)
