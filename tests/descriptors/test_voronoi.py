@@ -1,12 +1,10 @@
-"""Voronoi cells, index, f5 and a_i (igd.descriptors.voronoi) and the Voronoi-index
-entropy along a run (igd.descriptors.entropy) on crystals."""
+"""Voronoi cells, index, f5 and a_i (igd.descriptors.voronoi) on crystals."""
 
 import math
 
 import numpy as np
 import pytest
 
-from igd.descriptors import entropy as E
 from igd.descriptors import voronoi as V
 
 FCC = np.array([[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]])
@@ -53,21 +51,3 @@ def test_voronoi_index_of_bcc_is_0_6_0_8():
     vc = V.voronoi_cells(pos, np.eye(3) * 9.0)
     np.testing.assert_array_equal(V.voronoi_index(vc.index), [[0, 6, 0, 8]] * len(pos))
     np.testing.assert_allclose(vc.volume, 27.0 / 2)
-
-
-def test_trajectory_frames_scale_the_box_about_its_centre():
-    pos, cell, origin = fcc_crystal(4.0, n=2)
-    disp = np.zeros((len(pos), 2, 3))
-    v0 = abs(np.linalg.det(cell))
-    frames = list(E.trajectory_frames(pos, disp, cell, origin, np.array([v0, 8 * v0])))
-    np.testing.assert_allclose(frames[0][1], cell)
-    np.testing.assert_allclose(frames[1][1], 2 * cell)
-    np.testing.assert_allclose(frames[1][2] + frames[1][1].sum(0) / 2, cell.sum(0) / 2)
-
-
-def test_voronoi_entropy_of_a_static_crystal_is_zero():
-    pos, cell, origin = fcc_crystal(4.05, n=2)
-    disp = np.zeros((len(pos), 3, 3))
-    S, n_states = E.voronoi_entropy(pos, disp, np.array([0.1, 0.2, 0.4]), cell, origin)
-    np.testing.assert_allclose(S, 0.0)
-    np.testing.assert_array_equal(n_states, 1)

@@ -11,8 +11,7 @@ rule descriptors_local:
         data="results/{sample}/glass/inherent.data",
         vmsd=f"results/{{sample}}/vmsd/{VFLEX_T}K.parquet",
         hessian="results/{sample}/hessian/atoms.parquet",
-        dynamics="results/{sample}/dynamics/atoms.parquet",
-        times="results/{sample}/dynamics/times.parquet",
+        frames="results/{sample}/dynamics/frames.parquet",
     output:
         local="results/{sample}/descriptors/local.parquet",
         radial="results/{sample}/descriptors/radial.parquet",

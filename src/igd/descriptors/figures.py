@@ -45,7 +45,7 @@ def fig_leaderboard(board: pd.DataFrame, path: str | os.PathLike) -> None:
 
 def fig_entropy(curves: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> None:
     """S(t), the atom-averaged time-relevant Voronoi entropy along the 700 K run (paper
-    003 Fig. 1C): one thin line per sample and species, log time axis."""
+    003 Fig. 1C) over the uniformly sampled frames: one thin line per sample and species."""
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for s, c in curves.items():
         if c.empty:
@@ -56,7 +56,7 @@ def fig_entropy(curves: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> 
                         color={"S_mean": "k", "S_mean_Cu": "C1", "S_mean_Zr": "C2"}[col],
                         alpha=0.7, label=f"{col[7:] or 'all'}" if s == next(iter(curves))
                         else None)
-    ax.set(xscale="log", xlabel="t (ps) at 700 K", ylabel=r"$\langle S_i(t)\rangle$ (nats)",
+    ax.set(xlabel="t (ps) at 700 K", ylabel=r"$\langle S_i(t)\rangle$ (nats)",
            title="Voronoi-index Shannon entropy along the run")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)

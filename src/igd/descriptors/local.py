@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from igd.common.datafile import read_lammps_data
-from igd.descriptors.entropy import voronoi_entropy
+from igd.descriptors.entropy import Frames, entropy_along_run
 from igd.descriptors.flexibility import flexibility_volume, flexibility_volume_voronoi
 from igd.descriptors.sf import radial_columns, species_radial_features
 from igd.descriptors.voronoi import (VORONOI_ORDERS, VoronoiCells, five_fold_fraction,
@@ -53,32 +53,6 @@ UNITS: dict[str, str] = {
     "ln_vflex": "", "S_voro": "", "n_voro_states": "", "f5": "", "n3": "", "n4": "",
     "n5": "", "n6": "", "coordination": "",
 }
-
-
-def read_image_flags(path) -> np.ndarray | None:
-    """Image flags (N, 3) of a LAMMPS ``write_data`` file (atomic style), ordered by id;
-    None if the Atoms lines carry none."""
-    ids, flags = [], []
-    with open(path) as fh:
-        inside = False
-        for line in fh:
-            s = line.split("#")[0].strip()
-            if not inside:
-                inside = line.startswith("Atoms")
-                continue
-            if not s:
-                if ids:
-                    break
-                continue
-            w = s.split()
-            if not w[0].lstrip("-").isdigit():
-                break
-            if len(w) < 8:
-                return None
-            ids.append(int(w[0]))
-            flags.append([int(x) for x in w[5:8]])
-    order = np.argsort(ids)
-    return np.asarray(flags, dtype=np.int64)[order]
 
 
 def voronoi_table(frame, **thresholds) -> tuple[pd.DataFrame, VoronoiCells]:
@@ -102,51 +76,22 @@ def voronoi_table(frame, **thresholds) -> tuple[pd.DataFrame, VoronoiCells]:
     return table, vc
 
 
-def entropy_along_run(frame, data_file, disp: np.ndarray, disp_ids: np.ndarray,
-                      times: pd.DataFrame, *, elements: Sequence[str],
-                      weights: str = "time", **thresholds
-                      ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Time-relevant Voronoi entropy of the IS ``frame``'s atoms along the 700 K run.
-
-    ``disp`` (N, K, 3) Å unwrapped displacements of atoms ``disp_ids`` (any order; every
-    atom of the frame must be there), ``times`` ``t`` (ps) and optionally ``vol`` (Å³) of
-    the K frames; the unwrapped start positions use the image flags of ``data_file``.
-    Returns ``(S_final (N,), n_states (N,), entropy_t)`` with ``entropy_t`` the columns
-    ``t, S_mean, S_mean_<el>`` (atom-averaged S(t), nats; an element without atoms NaN).
-    """
-    ids, types = frame.ids, frame.types
-    order = pd.Series(np.arange(len(disp_ids)), index=disp_ids).reindex(ids).to_numpy()
-    if np.isnan(order.astype(float)).any():
-        raise ValueError("the dynamics table does not hold every atom of the IS")
-    d = np.asarray(disp)[order.astype(np.int64)]
-    img = read_image_flags(data_file)
-    x0 = frame.positions + (img @ frame.cell if img is not None else 0.0)
-    t = times["t"].to_numpy(dtype=float)
-    vols = times["vol"].to_numpy(dtype=float) if "vol" in times else None
-    S, n_states = voronoi_entropy(x0, d, t, frame.cell, frame.origin, vols,
-                                  weights=weights, **thresholds)
-    entropy_t = pd.DataFrame({"t": t, "S_mean": S.mean(axis=0)})
-    for k, el in enumerate(elements, start=1):
-        m = types == k
-        entropy_t[f"S_mean_{el}"] = S[m].mean(axis=0) if m.any() else np.nan
-    return S[:, -1], n_states, entropy_t
-
-
 def local_descriptors(data_file, *, vmsd: pd.DataFrame, hessian_atoms: pd.DataFrame,
-                      disp: np.ndarray | None = None, disp_ids: np.ndarray | None = None,
-                      times: pd.DataFrame | None = None, s2_rcs: Sequence[float],
+                      frames: Frames | None = None, s2_rcs: Sequence[float],
                       s2_sigma: float, s2_dr: float, kernel_truncate: float = 5.0,
                       radial_r: Sequence[float], radial_sigma: float, radial_cutoff: float,
                       elements: Sequence[str] = ("Cu", "Zr"), edge_threshold: float = 0.0,
                       face_threshold: float = 0.0, relative_face_threshold: float = 0.0,
-                      entropy_weights: str = "time"
+                      entropy_thresholds: Mapping[str, float] | None = None
                       ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """Stage driver: every per-atom descriptor of one sample except SF.
 
     ``data_file`` the IS (LAMMPS data); ``vmsd`` table ``id, vmsd`` (Å², at the v_flex
     temperature); ``hessian_atoms`` ``id, p_1pct, p_025pct`` (passed through);
-    ``disp`` (N, K, 3) Å displacements of the 700 K run for atoms ``disp_ids`` with
-    ``times`` (``t`` ps, ``vol`` Å³) — None skips the entropy (NaN). S2 at ``s2_rcs`` (Å)
+    ``frames`` the uniformly sampled 700 K run (:class:`igd.descriptors.entropy.Frames`)
+    for S_voro with the Voronoi ``entropy_thresholds`` (default: those of the IS) — None
+    skips the entropy (NaN). The IS's Voronoi columns use ``edge_threshold`` (Å),
+    ``face_threshold`` (Å²), ``relative_face_threshold``. S2 at ``s2_rcs`` (Å)
     with smearing ``s2_sigma`` and grid ``s2_dr`` (Å) as the structure stage. Radial
     features for SF on ``radial_r`` (Å), width ``radial_sigma``, cutoff ``radial_cutoff``.
 
@@ -185,10 +130,9 @@ def local_descriptors(data_file, *, vmsd: pd.DataFrame, hessian_atoms: pd.DataFr
     entropy_t = pd.DataFrame({"t": [], "S_mean": []})
     table["S_voro"] = np.nan
     table["n_voro_states"] = np.nan
-    if disp is not None and times is not None:
+    if frames is not None:
         table["S_voro"], table["n_voro_states"], entropy_t = entropy_along_run(
-            frame, data_file, disp, disp_ids, times, elements=elements,
-            weights=entropy_weights, **thresholds)
+            frames, ids, types, elements=elements, **(entropy_thresholds or thresholds))
 
     rad = species_radial_features(frame.positions, frame.cell, types, r_grid=radial_r,
                                   sigma=radial_sigma, cutoff=radial_cutoff,

@@ -14,6 +14,7 @@ from igd.common.io import atomic_path, read_metadata, read_table, write_json, wr
 from igd.common.job import Job
 from igd.common.provenance import inherited_provenance
 from igd.descriptors.catalogue import SELF_TARGETS, descriptor_catalogue, learned_descriptors
+from igd.descriptors.entropy import frames_from_table
 from igd.descriptors.figures import fig_entropy as plot_entropy
 from igd.descriptors.figures import fig_leaderboard as plot_leaderboard
 from igd.descriptors.leaderboard import (build_leaderboard, leaderboard_markdown,
@@ -22,7 +23,6 @@ from igd.descriptors.local import local_descriptors
 from igd.descriptors.per_atom import (ATOM_COLUMNS, HESSIAN_COLUMNS, LABEL_COLUMNS,
                                       VMSD_COLUMNS, sample_atoms)
 from igd.descriptors.sf import add_structural_flexibility
-from igd.dynamics.tables import displacements_from_table
 
 log = logging.getLogger(__name__)
 
@@ -34,24 +34,26 @@ def descriptors_local(job: Job) -> None:
     """Every companion-paper descriptor of one sample except SF
     (:func:`igd.descriptors.local.local_descriptors`).
 
-    inputs ``data, vmsd, hessian, dynamics, times``; params ``descriptors, structure,
-    vflex_temperature, elements``; outputs ``local, radial, entropy``.
+    inputs ``data, vmsd, hessian, frames`` (the uniformly sampled 700 K run,
+    :mod:`igd.descriptors.entropy`); params ``descriptors, structure, vflex_temperature,
+    elements``; outputs ``local, radial, entropy``.
     """
     p = job.params
     d, st = p.descriptors, p.structure
     prov = inherited_provenance(job.input_paths(), rule=job.rule)
-    ids, disp = displacements_from_table(read_table(job.input.dynamics))
+    frames = frames_from_table(read_table(job.input.frames), read_metadata(job.input.frames))
     table, radial, entropy_t, units = local_descriptors(
         job.input.data, vmsd=read_table(job.input.vmsd),
-        hessian_atoms=read_table(job.input.hessian), disp=disp, disp_ids=ids,
-        times=read_table(job.input.times), s2_rcs=d["s2_rc"], s2_sigma=st["s2_sigma"],
-        s2_dr=st["dr"], kernel_truncate=st["kernel_truncate"],
+        hessian_atoms=read_table(job.input.hessian), frames=frames, s2_rcs=d["s2_rc"],
+        s2_sigma=st["s2_sigma"], s2_dr=st["dr"], kernel_truncate=st["kernel_truncate"],
         radial_r=grid(d["radial"]["r"]), radial_sigma=d["radial"]["sigma"],
         radial_cutoff=d["radial"]["cutoff"], elements=p.elements,
-        entropy_weights=d["entropy_weights"], **d["voronoi"])
+        entropy_thresholds=d["entropy"]["voronoi"], **d["voronoi"])
     params = {**{k: v for k, v in d.items() if k not in ("svr", "leaderboard")},
               "vflex_temperature_used": p.vflex_temperature, "s2_sigma": st["s2_sigma"],
-              "s2_dr": st["dr"], "sample": job.wildcards.sample}
+              "s2_dr": st["dr"], "sample": job.wildcards.sample,
+              "entropy_frames": frames.n_frames,
+              "entropy_times_ps": [float(frames.times[0]), float(frames.times[-1])]}
     write_table(table, job.output.local, provenance=prov, units=units, params=params)
     write_table(radial, job.output.radial, provenance=prov, units=units, params=params)
     write_table(entropy_t, job.output.entropy, provenance=prov, units=units, params=params)
