@@ -103,6 +103,46 @@ def test_vdos_normalisation_and_boson_peak():
         hm.boson_peak_intensity(g_atoms, grid, band=(0.0, 2.0))
 
 
+def _lam(nu_thz):
+    """Eigenvalue (eV/(Å²·amu)) of a frequency ν (THz)."""
+    return (2 * np.pi * 1e12 * np.asarray(nu_thz, float)) ** 2 / hm.EV_A2_AMU_TO_S2
+
+
+def test_auto_band_finds_a_reduced_vdos_peak_below_half_a_terahertz():
+    # atom 0: the translations (with finite-difference noise of ±0.01 THz), atom 1 a
+    # quasi-localised mode at 0.4 THz, atoms 2-4 stiffer ones at 1, 2, 3 THz
+    lams = [_lam(0.01), _lam(0.4), _lam(1.0), _lam(2.0), _lam(3.0)]
+    modes = hm.normal_modes(block_matrix(lams))
+    sigma, nu1 = 0.1, 0.4
+    grid = np.arange(0.005, 8.0, 0.0005)
+    g_atoms = hm.per_atom_vdos(modes, grid, sigma)
+    band = hm.resolve_band((0.5, 6.0), "auto", modes.nu, sigma)
+    assert band == pytest.approx((nu1 / 2, 6.0))                 # not from the zero modes
+    auto = hm.boson_peak_intensity(g_atoms, grid, band)
+    fixed = hm.boson_peak_intensity(g_atoms, grid, hm.resolve_band((0.5, 6.0), "fixed"))
+    # analytic: N·(3/M)·δ_σ(ν − ν₁)/ν² peaks at ν₊ = (ν₁ + √(ν₁² − 8σ²))/2 = 0.341 THz
+    nu_p = (nu1 + np.sqrt(nu1 ** 2 - 8 * sigma ** 2)) / 2
+    peak = 5 * 0.25 * np.exp(-(nu_p - nu1) ** 2 / (2 * sigma ** 2)) / (
+        sigma * np.sqrt(2 * np.pi)) / nu_p ** 2
+    assert auto[1] == pytest.approx(peak, rel=1e-5)
+    assert fixed[1] < 0.4 * auto[1]                              # the 0.5 THz edge clips it
+    np.testing.assert_allclose(auto[2:], fixed[2:], rtol=1e-9)   # stiffer atoms unchanged
+    assert auto[0] == pytest.approx(0, abs=1e-12)                # zero modes never selected
+    assert auto[1] == auto.max()
+
+
+def test_band_resolution_fallbacks_and_errors(caplog):
+    assert hm.resolve_band((0.5, 6.0), "auto", None) == (0.5, 6.0)          # no modes
+    assert hm.resolve_band((0.5, 6.0), "auto", np.array([-0.2, 0.8])) == (0.4, 6.0)
+    with caplog.at_level("WARNING"):
+        hm.resolve_band((0.5, 6.0), "auto", np.array([0.2, 1.0]), sigma=0.1)
+    assert "no peak" in caplog.text                      # 0.2 THz < 2√2·0.1 THz
+    with pytest.raises(ValueError, match="band_start"):
+        hm.resolve_band((0.5, 6.0), "none", np.array([1.0]))
+    with pytest.raises(ValueError, match="not below"):
+        hm.resolve_band((0.5, 1.0), "auto", np.array([3.0]))
+
+
 def test_fraction_names_and_counts():
     assert hm.fraction_column(0.01) == "p_1pct"
     assert hm.fraction_column(0.0025) == "p_025pct"
@@ -120,12 +160,13 @@ def test_fcc_cu_vdos(tmp_path):
     pot = {**POTENTIAL, "elements": ["Cu"]}           # one type: pair_coeff * * file Cu
     grid = np.arange(0, 10.001, 0.02)
     v, a, units, diag = stage.hessian_vdos(data, potential=pot, delta=1e-5, sigma=0.1,
-                                           nu_grid=grid, band=(0.5, 6.0),
+                                           nu_grid=grid, band=(0.5, 6.0), band_start="auto",
                                            fractions=(0.01, 0.0025), root=ROOT,
                                            log_file=tmp_path / "lmp.log")
     assert diag["n_negative"] == 0 and diag["n_modes"] == 3 * 108 - 3
     assert np.all(np.abs(diag["nu_zero_THz"]) < 1e-3)
     assert diag["nu_min_THz"] > 1.0
+    assert diag["band_THz"] == pytest.approx([diag["nu_min_THz"] / 2, 6.0])
     # Cu: neutron data give ν_max ≈ 7.3 THz (LA at X); this EAM at a = 3.615 Å gives 7.71
     assert 7.0 < diag["nu_max_THz"] < 8.0
     assert np.trapezoid(v["g"], v["nu"]) == pytest.approx(1.0, abs=1e-6)

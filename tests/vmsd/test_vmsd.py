@@ -222,8 +222,9 @@ def test_run_vmsd_on_the_glass_nvt_and_npt(tiny_glass):
                   sample_every_ps=0.02, seed=7, tdamp_ps=0.1)
     with pytest.raises(ValueError, match="whole number"):
         vmsd.run_vmsd(tiny_glass, duration_ps=0.05, **common)
-    nvt = vmsd.run_vmsd(tiny_glass, duration_ps=0.4, **common)
-    npt = vmsd.run_vmsd(tiny_glass, duration_ps=0.4, ensemble="npt", pdamp_ps=1.0,
+    # default: NPT
+    nvt = vmsd.run_vmsd(tiny_glass, duration_ps=0.4, ensemble="nvt", **common)
+    npt = vmsd.run_vmsd(tiny_glass, duration_ps=0.4, pdamp_ps=1.0,
                         equilibration_ps=0.1, **common)
     for df in (nvt, npt):
         assert np.array_equal(df["id"], np.arange(1, 501))
@@ -232,3 +233,53 @@ def test_run_vmsd_on_the_glass_nvt_and_npt(tiny_glass):
         assert 0.003 < df["vmsd"].mean() < 0.1
         assert df["vmsd"].max() < 1.0
     assert set(vmsd.UNITS) == {"id", "vmsd"}
+
+
+def _affine_slope(disp: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Least-squares A (3×3) of disp ≈ (x − mean)·A + b: the part of a field linear in x."""
+    x = x - x.mean(axis=0)
+    return np.linalg.lstsq(x, disp - disp.mean(axis=0), rcond=None)[0]
+
+
+@pytest.mark.lammps
+def test_npt_breathing_box_with_image_flags_adds_no_affine_term(tiny_glass):
+    """NPT from the IS at 600 K with a fast barostat: the box swells by ~1 %. The atoms
+    carry random image flags up to ±20 (a melt leaves ±1-2; larger flags make the slope
+    stand out of the thermal noise), so a plain difference of unwrapped positions grows
+    with the image offset n·H (slope = the box strain). The displacements of the vMSD path
+    (:func:`frame_displacements`, reduced coordinates of the IS cell) have no such slope:
+    they equal the minimum-image reduced displacement, which knows no image flags."""
+    from igd.common import lammps as lmpmod
+    from igd.labels.d2min import reduced_displacements
+
+    lmp = lmpmod.start_lammps(None)
+    try:
+        lmp.command(f"read_data {tiny_glass}")
+        lmp.commands_list(lmpmod.potential_commands(POTENTIAL, ROOT))
+        flags = np.random.default_rng(3).integers(-20, 21, (500, 3))
+        lmp.commands_list([f"set atom {i + 1} image {a} {b} {c}"
+                           for i, (a, b, c) in enumerate(flags)])
+        ref = vmsd.reference(lmp)
+        image = np.floor((ref.positions - ref.origin) @ np.linalg.inv(ref.cell))
+        np.testing.assert_array_equal(image, flags)
+        offset = image @ ref.cell                                 # Å, n·H of the reference
+        wrapped = lmpmod.gather(lmp, "x", 3)
+        vmsd.setup_dynamics(lmp, temperature=600.0, ensemble="npt", barostat="aniso",
+                            pdamp_ps=0.2, tdamp_ps=0.1, seed=5, timestep_ps=0.002)
+        strains, mapped, plain = [], [], []
+        for _ in range(3):
+            lmp.command("run 100")
+            d = vmsd.frame_displacements(lmp, ref)
+            pos, origin, cell = vmsd._snapshot(lmp)
+            ds = reduced_displacements(wrapped, lmpmod.gather(lmp, "x", 3), ref.cell, cell,
+                                       ref_origin=ref.origin, origin=origin)
+            np.testing.assert_allclose(d, ds @ ref.cell, atol=1e-9)
+            strains.append(np.diag(np.linalg.solve(ref.cell, cell)) - 1)
+            mapped.append(np.diag(_affine_slope(d, offset)))
+            plain.append(np.diag(_affine_slope(pos - ref.positions, offset)))
+    finally:
+        lmp.close()
+    strains, mapped, plain = map(np.array, (strains, mapped, plain))
+    assert np.abs(strains).max() > 5e-3                          # the box did breathe
+    np.testing.assert_allclose(plain, strains, atol=2e-4)        # plain difference: affine
+    assert np.abs(mapped).max() < 0.02 * np.abs(strains).max()   # vMSD path: none

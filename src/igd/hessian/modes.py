@@ -11,7 +11,15 @@ Normalisations (our choice, the paper's Eq. 6 leaves them open):
 * per-atom VDOS g_i(ν) = (1/M) Σ_m δ_σ(ν − ν_m) Σ_α |e_m^{iα}|² with a normalised
   Gaussian δ_σ of width σ (THz); Σ_i g_i = g, the total VDOS, and ∫ g dν = 1 (THz⁻¹);
 * I_BP,i = max over the band [ν_lo, ν_hi] of N · g_i(ν)/ν² (THz⁻³). N · g_i has unit
-  area on average over atoms, so I_BP is on the scale of max g(ν)/ν² of the whole glass;
+  area on average over atoms, so I_BP is on the scale of max g(ν)/ν² of the whole glass.
+  The paper takes the maximum with no band; a band's lower edge only has to keep out
+  ν → 0, where the ν² division blows up the Gaussian tails of the lowest modes.
+  :func:`resolve_band` with ``"auto"`` puts it at ν₁/2 (ν₁ the lowest non-zero mode):
+  the reduced Gaussian δ_σ(ν − ν₁)/ν² of that mode has its maximum at
+  ν₊ = (ν₁ + √(ν₁² − 8σ²))/2 and its minimum at ν₋ = (ν₁ − √(ν₁² − 8σ²))/2 (below which
+  it rises again as exp(−ν₁²/2σ²)/ν²), and ν₋ ≤ ν₁/2 ≤ ν₊ for every σ: the softest
+  modes' peaks are inside the band, the divergence outside. For ν₁ < 2√2 σ there is no
+  peak at all (σ too wide to resolve the lowest mode) and a warning is logged;
 * participation fraction of atom i in a set S of lowest modes,
   p_i = (1/|S|) Σ_{m∈S} Σ_α |e_m^{iα}|², Σ_i p_i = 1; |S| = ceil(f · M) for a fraction f.
 """
@@ -114,6 +122,42 @@ def boson_peak_intensity(g_atoms: np.ndarray, nu_grid: np.ndarray,
         raise ValueError(f"no grid frequency inside the band {band}")
     reduced = g_atoms[:, sel] / nu_grid[sel] ** 2
     return g_atoms.shape[0] * reduced.max(axis=1)
+
+
+BAND_STARTS = ("auto", "fixed")
+
+
+def resolve_band(band: Sequence[float], band_start: str = "fixed",
+                 nu_modes: np.ndarray | None = None, sigma: float | None = None,
+                 ) -> tuple[float, float]:
+    """The band [lo, hi] (THz) of :func:`boson_peak_intensity`.
+
+    ``band_start="fixed"``: ``band`` as given. ``"auto"``: lo = ν₁/2, half the lowest
+    positive frequency of ``nu_modes`` (THz, the non-zero modes: translations already
+    removed, unstable modes (ν < 0) ignored), hi = ``band[1]`` (see the module docstring for
+    why ν₁/2). Without modes (``nu_modes`` None or no positive one, e.g. the sparse route
+    above its exact-mode limit) it falls back to ``band`` with a warning. A warning is also
+    logged if ν₁ < 2√2 ``sigma`` (THz): the broadening then hides the lowest mode's peak.
+    """
+    lo, hi = float(band[0]), float(band[1])
+    if band_start not in BAND_STARTS:
+        raise ValueError(f"band_start must be one of {BAND_STARTS}, got {band_start!r}")
+    if band_start == "fixed":
+        return lo, hi
+    nu = np.asarray(nu_modes if nu_modes is not None else [], dtype=float)
+    nu = nu[nu > 0]
+    if nu.size == 0:
+        log.warning("band_start auto: no non-zero mode known, fixed band [%g, %g] THz used",
+                    lo, hi)
+        return lo, hi
+    nu1 = float(nu.min())
+    if sigma is not None and nu1 < 2 * math.sqrt(2) * sigma:
+        log.warning("lowest mode %.3f THz < 2√2·sigma = %.3f THz: its reduced VDOS has no "
+                    "peak, I_BP near the band edge %.3f THz", nu1, 2 * math.sqrt(2) * sigma,
+                    nu1 / 2)
+    if not nu1 / 2 < hi:
+        raise ValueError(f"auto band start {nu1 / 2:g} THz is not below hi = {hi:g} THz")
+    return nu1 / 2, hi
 
 
 def n_lowest(fraction: float, n_modes: int) -> int:

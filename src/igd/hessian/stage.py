@@ -44,6 +44,7 @@ from igd.hessian.modes import (
     normal_modes,
     participation_fraction,
     per_atom_vdos,
+    resolve_band,
 )
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ log = logging.getLogger(__name__)
 
 def hessian_vdos(data_file: str | os.PathLike, *, potential: Mapping[str, Any],
                  delta: float, sigma: float, nu_grid: Sequence[float] | np.ndarray,
-                 band: Sequence[float], fractions: Sequence[float] = (0.01, 0.0025),
+                 band: Sequence[float], band_start: str = "fixed",
+                 fractions: Sequence[float] = (0.01, 0.0025),
                  n_zero: int = 3, log_file: str | os.PathLike | None = None,
                  threads: int = 1, suffix: str | None = None,
                  root: str | os.PathLike = ".", curve_atoms: int = 0,
@@ -61,14 +63,17 @@ def hessian_vdos(data_file: str | os.PathLike, *, potential: Mapping[str, Any],
 
     Inputs: the IS data file, the potential config dict, ``delta`` (Å, finite-difference
     step), ``sigma`` (THz, Gaussian broadening), ``nu_grid`` (THz; a list, or a dict
-    ``{start, stop, step}``), ``band`` (THz, [lo, hi] of the I_BP maximum), the mode
-    ``fractions`` of the participation fractions.
+    ``{start, stop, step}``), ``band`` (THz, [lo, hi] of the I_BP maximum) and
+    ``band_start`` (``"fixed"``: ``band``; ``"auto"``: lo = half the lowest non-zero mode,
+    :func:`igd.hessian.modes.resolve_band`), the mode ``fractions`` of the participation
+    fractions.
 
     Returns ``(vdos_df, atoms_df, units, diagnostics)``:
     ``vdos_df`` has ``nu, g, g_over_nu2`` and per-element partials ``g_<El>`` (Σ = g);
     ``atoms_df`` has ``id, type, I_BP`` and ``p_<pct>pct`` per fraction;
     ``units`` covers the columns of both; ``diagnostics`` holds the zero-mode and
-    negative-mode counts and the frequency range (for the table metadata / checks).
+    negative-mode counts, the frequency range and the band used, ``band_THz`` (for the
+    table metadata / checks).
 
     With ``curve_atoms`` = k > 0, ``diagnostics["curves"]`` is a long table (``id, type,
     I_BP, nu, g, g_over_nu2``) of N·g_i(ν) and N·g_i(ν)/ν² of k atoms spread over the
@@ -89,11 +94,12 @@ def hessian_vdos(data_file: str | os.PathLike, *, potential: Mapping[str, Any],
     del matrix
     g_atoms = per_atom_vdos(modes, nu_grid, sigma)
     g = g_atoms.sum(axis=0)
+    band = resolve_band(band, band_start, modes.nu, sigma)
     vdos, atoms, units = _stage_tables(frame, g_atoms, nu_grid, band, potential)
     for f in fractions:
         atoms[fraction_column(f)] = participation_fraction(modes, f)
         units[fraction_column(f)] = ""
-    diagnostics = {"n_atoms": frame.n_atoms, "n_modes": int(modes.nu.size),
+    diagnostics = {"band_THz": list(band), "n_atoms": frame.n_atoms, "n_modes": int(modes.nu.size),
                    "nu_zero_THz": modes.nu_zero.tolist(), "n_negative": modes.n_negative,
                    "nu_min_THz": float(modes.nu.min()), "nu_max_THz": float(modes.nu.max()),
                    "nu_peak_THz": float(nu_grid[np.argmax(g)])}
@@ -139,7 +145,8 @@ def _atom_curves(atoms: pd.DataFrame, g_atoms: np.ndarray, grid: np.ndarray,
 
 def hessian_vdos_sparse(data_file: str | os.PathLike, *, potential: Mapping[str, Any],
                         sigma: float, nu_grid: Sequence[float] | np.ndarray,
-                        band: Sequence[float], fractions: Sequence[float] = (0.01, 0.0025),
+                        band: Sequence[float], band_start: str = "fixed",
+                        fractions: Sequence[float] = (0.01, 0.0025),
                         n_zero: int = 3, probe_distance: float = 9.0, realisations: int = 2,
                         n_moments: int | None = None, tol: float = 1e-4,
                         max_lu_atoms: int = 5000, seed: int = 0,
@@ -156,6 +163,8 @@ def hessian_vdos_sparse(data_file: str | os.PathLike, *, potential: Mapping[str,
        (:func:`kpm_local_vdos`), deflated by the exact modes (at least the 3 translations),
        with colour probes ``probe_distance`` (Å) apart, ``realisations`` random-sign sets,
        ``n_moments`` Chebyshev moments (default: from σ and ``tol``).
+    4. I_BP in ``band``; ``band_start="auto"`` needs the exact lowest modes of step 2 and
+       falls back to ``band`` without them.
 
     The deflated KPM is unbiased; its per-atom noise shrinks with ``probe_distance`` and
     ``realisations`` (cost ∝ probe_distance³ · realisations · n_moments · nnz(D)).
@@ -198,6 +207,8 @@ def hessian_vdos_sparse(data_file: str | os.PathLike, *, potential: Mapping[str,
                        kpm_seconds=time.perf_counter() - t0,
                        nu_max_THz=float(eigenvalue_to_thz(bounds[1] / 1.02)))
     del d, deflate
+    band = resolve_band(band, band_start, low.nu if low is not None else None, sigma)
+    diagnostics["band_THz"] = list(band)
     vdos, atoms, units = _stage_tables(frame, g_atoms, nu_grid, band, potential)
     for f in fractions:
         atoms[fraction_column(f)] = (participation_fraction(low, f) if low is not None
@@ -248,7 +259,8 @@ def boson_peak_stage(data_file: str | os.PathLike, *, potential: Mapping[str, An
     if not writes and not dense:
         return None
     common = dict(potential=potential, sigma=params["sigma"], nu_grid=params["nu_grid"],
-                  band=params["band"], fractions=params["fractions"],
+                  band=params["band"], band_start=params["band_start"],
+                  fractions=params["fractions"],
                   n_zero=params["n_zero"], root=root, curve_atoms=params["curve_atoms"])
     if dense:
         return hessian_vdos(data_file, delta=params["delta"], log_file=log_file,

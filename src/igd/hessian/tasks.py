@@ -6,7 +6,7 @@ import numpy as np
 
 from igd.common import lammps
 from igd.common.datafile import read_lammps_data
-from igd.common.io import read_table, write_table
+from igd.common.io import read_metadata, read_table, write_table
 from igd.common.job import Job
 from igd.hessian.figures import debye_level_sound, fig05_vdos
 from igd.hessian.stage import ATOM_VDOS_UNITS, boson_peak_stage
@@ -62,5 +62,8 @@ def fig05(job: Job) -> None:
         label = f"c_T {c_t:g}, c_L {c_l:g} km/s, n {density:.4f} Å⁻³"
     else:
         debye, label = h["debye_window"], None
+    # the band I_BP used in the first sample (whose atom curves are drawn): with
+    # band_start auto it starts at half that sample's lowest non-zero mode
+    band = read_metadata(job.input.vdos[0])["diagnostics"]["band_THz"]
     fig05_vdos(vdos, read_table(job.input.curves), debye=debye, debye_label=label,
-               band=h["band"], path=job.output.fig)
+               band=band, path=job.output.fig)

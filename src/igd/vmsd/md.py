@@ -9,12 +9,17 @@ the dynamics (:func:`setup_dynamics`) and streams the frames into an
 Choices where the paper is silent (all are arguments; the config supplies them):
 
 * **Drift removal** (``com``): see :mod:`igd.vmsd.msd`.
-* **Ensemble**: ``"nvt"`` (default; the IS box is kept), ``"npt"`` (zero stress, box
-  free) or ``"nve"``. With a free box the displacement is measured in reduced
-  coordinates mapped onto the IS cell, i.e. the homogeneous thermal expansion of the box
-  is removed (otherwise an affine term growing with the distance from the box origin would
-  leak into every atom's vMSD). Thermostat ``"nose-hoover"`` (the papers' thermostat) or
-  ``"langevin"`` (stochastic; mixes harmonic modes, used by the tests).
+* **Ensemble**: ``"npt"`` (default, as the paper runs everything: zero stress, box
+  free), ``"nvt"`` (the IS box is kept: at 500 K it then carries a thermal pressure of
+  order GPa) or ``"nve"``. With a free box the displacement is measured in reduced
+  coordinates mapped onto the IS cell (:func:`frame_displacements`), i.e. the homogeneous
+  thermal expansion and breathing of the box is removed: NPT dilates the *unwrapped*
+  positions, image flags included, so a plain difference would carry an affine term
+  growing with the distance from the box centre. Barostat ``"aniso"`` (default: each
+  normal stress relaxes to zero; the IS comes from an ``iso`` box relaxation, which leaves
+  the normal stresses of a 500-atom box unequal) or ``"iso"``. Thermostat
+  ``"nose-hoover"`` (the papers' thermostat) or ``"langevin"`` (stochastic; mixes harmonic
+  modes, used by the tests).
 * **Initial velocities**: Gaussian velocities at ``velocity_factor * T``, zero total
   momentum. The trace starts at the IS, where the potential energy is at its minimum; by
   equipartition a near-harmonic solid started with kinetic temperature T relaxes to ≈ T/2
@@ -70,6 +75,14 @@ def _snapshot(lmp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return unwrap(x, image, cell), origin, cell
 
 
+def frame_displacements(lmp, ref: Reference) -> np.ndarray:
+    """Displacements (N, 3) Å of the running LAMMPS from ``ref``, ordered by id: the
+    unwrapped positions mapped through their reduced coordinates onto the reference cell
+    (:func:`igd.vmsd.msd.displacements`), so that a deformed or breathing box adds nothing."""
+    positions, origin, cell = _snapshot(lmp)
+    return displacements(positions, origin, cell, ref.positions, ref.origin, ref.cell)
+
+
 def reference(lmp) -> Reference:
     """The current configuration of ``lmp`` as the vMSD reference (call before any MD)."""
     positions, origin, cell = _snapshot(lmp)
@@ -85,7 +98,7 @@ def _steps(duration_ps: float, timestep_ps: float, what: str) -> int:
     return int(round(n))
 
 
-def setup_dynamics(lmp, *, temperature: float, ensemble: str = "nvt",
+def setup_dynamics(lmp, *, temperature: float, ensemble: str = "npt",
                    thermostat: str = "nose-hoover", tdamp_ps: float = 0.1,
                    pdamp_ps: float = 1.0, barostat: str = "aniso",
                    velocity_factor: float = 2.0, seed: int, timestep_ps: float) -> None:
@@ -140,8 +153,7 @@ def trace_vmsd(lmp, ref: Reference, *, n_samples: int, steps_per_sample: int,
     for k in range(n_samples):
         if k:
             lmp.command(f"run {steps_per_sample} pre no post no")
-        positions, origin, cell = _snapshot(lmp)
-        acc.add(displacements(positions, origin, cell, ref.positions, ref.origin, ref.cell))
+        acc.add(frame_displacements(lmp, ref))
         temps[k] = lmp.get_thermo("temp")
         lmpmod.check_finite(lmp, f"vMSD frame {k + 1} of {n_samples}")
         progress.update(k + 1)
@@ -154,7 +166,7 @@ def trace_vmsd(lmp, ref: Reference, *, n_samples: int, steps_per_sample: int,
 def run_vmsd(data_file: str | os.PathLike, *, potential: Mapping[str, Any],
              temperature: float, duration_ps: float, timestep_ps: float,
              sample_every_ps: float, seed: int, equilibration_ps: float = 0.0,
-             ensemble: str = "nvt", thermostat: str = "nose-hoover", tdamp_ps: float = 0.1,
+             ensemble: str = "npt", thermostat: str = "nose-hoover", tdamp_ps: float = 0.1,
              pdamp_ps: float = 1.0, barostat: str = "aniso", velocity_factor: float = 2.0,
              com: str = "plain", log_file: str | os.PathLike | None = None, threads: int = 1,
              suffix: str | None = None, root: str | os.PathLike = ".") -> pd.DataFrame:
