@@ -190,17 +190,22 @@ def segmented_runs(tmp_path_factory, smoke_config):
 
 @pytest.mark.lammps
 def test_segmented_thermo_continues_the_uninterrupted_run(segmented_runs):
-    """Right after each hand-over the segmented run's thermo rows are the uninterrupted
-    run's (same state, same thermostat/barostat variables; only round-off differs after the
-    restart's re-neighbouring); its thermo table has every row once."""
+    """Right after a hand-over inside the 2000 K hold the segmented run's thermo rows are
+    the uninterrupted run's (same state, same thermostat/barostat variables; measured
+    equal to rtol 1e-9). Inside the temperature ramp of the quench they are the same
+    ensemble but not identical: the restarted ``fix npt`` sets its barostat mass from the
+    current target temperature (LAMMPS FixNH::setup), the uninterrupted one kept the
+    phase start's (measured: 1.2e-5 relative in T 7 steps after the hand-over, 6.6e-4
+    after 47). The thermo table has every row once."""
     whole, split, _, bounds = segmented_runs
     a, b = whole[1].set_index("step"), split[1].set_index("step")
     assert list(a.index) == list(b.index)
     assert list(a["phase"]) == list(b["phase"])
-    for begin, _ in bounds[1:]:
-        first = [s for s in a.index if begin <= s <= begin + 50]   # 6 rows, 50 steps
-        for col in ("temp", "press", "vol", "pe"):
-            np.testing.assert_allclose(b.loc[first, col], a.loc[first, col], rtol=1e-9,
+    for (begin, _), rtol in zip(bounds[1:], (1e-9, 1e-2)):
+        first = [s for s in a.index if begin <= s <= begin + 50]   # 5-6 rows, 50 steps
+        cols = ("temp", "press", "vol", "pe") if rtol < 1e-6 else ("temp", "vol", "pe")
+        for col in cols:
+            np.testing.assert_allclose(b.loc[first, col], a.loc[first, col], rtol=rtol,
                                        atol=1e-6 if col == "press" else 0, err_msg=col)
 
 
