@@ -1,8 +1,53 @@
 # Stage 1 (PROTOCOL §1): melt-quench each sample to its inherent structure; g(r).
+#
+# A melt-quench longer than cluster.max_job_hours runs as GLASS_SEGMENTS jobs
+# (igd.common.cost.glass_segments): glass_segment 0 … n-2, each ending in a LAMMPS binary
+# restart + JSON sidecar that the next checks before reading, then glass (segment n-1 and
+# the minimisation). With one segment, glass is the whole job and no glass_segment runs.
+from igd.glass.segments import segment_inputs
+
+try:
+    GLASS_SEGMENTS = igdcost.glass_segments(config)
+except ValueError as err:
+    raise WorkflowError(f"invalid config: {err}") from None
+
+
+rule glass_segment:
+    input:
+        unpack(lambda wc: segment_inputs(wc.sample, int(wc.segment), GLASS_SEGMENTS)),
+        potential=config["potential"]["file"],
+    output:
+        restart="results/{sample}/glass/segments/{segment}.restart",
+        sidecar="results/{sample}/glass/segments/{segment}.json",
+        thermo="results/{sample}/glass/segments/{segment}.thermo",
+    wildcard_constraints:
+        segment=r"\d+",
+    params:
+        **task_params(
+            "glass_segment",
+            system=config["system"],
+            glass=without("glass", "minimize"),
+            potential=config["potential"],
+            lammps=without("lammps", "mpi_tasks"),
+            seed=sample_seed,
+            segments=GLASS_SEGMENTS,
+        ),
+    log:
+        "results/logs/{sample}/glass_segment_{segment}.log",
+    benchmark:
+        "results/benchmarks/{sample}/glass_segment_{segment}.tsv"
+    threads: LAMMPS_THREADS
+    resources:
+        **rule_resources("glass_segment", mpi=True),
+    conda:
+        ENV
+    shell:
+        task_shell("igd.glass.tasks:glass_segment")
 
 
 rule glass:
     input:
+        unpack(lambda wc: segment_inputs(wc.sample, GLASS_SEGMENTS - 1, GLASS_SEGMENTS)),
         potential=config["potential"]["file"],
     output:
         data="results/{sample}/glass/inherent.data",
@@ -16,6 +61,7 @@ rule glass:
             potential=config["potential"],
             lammps=without("lammps", "mpi_tasks"),
             seed=sample_seed,
+            **({"segments": GLASS_SEGMENTS} if GLASS_SEGMENTS > 1 else {}),
         ),
     log:
         "results/logs/{sample}/glass.log",

