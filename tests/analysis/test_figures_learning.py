@@ -284,7 +284,8 @@ def test_learning_scripts_end_to_end(tmp_path):
     analysis = {"corr_r_max": 6.0, "corr_dr": 0.25, "corr_fit_r_min": 1.0,
                 "corr_fit_r_max": 5.0, "prdf_fraction": 0.1, "prdf_r_max": 6.0,
                 "prdf_dr": 0.1, "bin_fraction": 0.0025, "bin_min_atoms": 5,
-                "p_active_log10_dd2min": {"start": -4.0, "stop": 1.0, "step": 0.5}}
+                "p_active_log10_dd2min": {"start": -4.0, "stop": 1.0, "step": 0.5},
+                "xi_learned_samples": "test"}
     aout = Record(correlation=str(learn_dir / "correlation.parquet"),
                   xi=str(learn_dir / "xi.json"), p_active=str(learn_dir / "p_active.parquet"),
                   binned=str(learn_dir / "binned_dd2min.parquet"),
@@ -293,7 +294,8 @@ def test_learning_scripts_end_to_end(tmp_path):
             dict(igd=str(learn_dir / "igd.parquet"),
                  labels=[str(inputs[s]["labels"]) for s in samples],
                  atoms=[str(inputs[s]["atoms"]) for s in samples]),
-            aout, dict(samples=samples, models=models, elements=["Cu", "Zr"], threshold=0.05,
+            aout, dict(samples=samples, test_samples=["s2"], models=models, elements=["Cu", "Zr"],
+                       threshold=0.05,
                        analysis=analysis), log=logs / "analysis.log")
     corr = read_table(learn_dir / "correlation.parquet")
     assert {"r", "n_pairs", "C_dd2min", "C_igd", "C_igd_S2"} <= set(corr.columns)

@@ -197,8 +197,14 @@ def test_lost_atoms_raise_with_the_lammps_message(tmp_path):
     log = tmp_path / "vmsd.log"
     with pytest.raises(Exception, match="ERROR: Lost atoms"):
         run_vmsd(data, potential=POT, temperature=1000.0, duration_ps=10.0,
-                 timestep_ps=0.2, sample_every_ps=2.0, seed=5, log_file=log, root=ROOT)
+                 timestep_ps=0.2, sample_every_ps=2.0, seed=5, log_file=log, root=ROOT,
+                 ensemble="nvt")
     assert "ERROR: Lost atoms" in log.read_text()           # LAMMPS' own log has it too
+    # under the default NPT the box blows up first: still LAMMPS' own error, in its log
+    with pytest.raises(Exception, match="ERROR"):
+        run_vmsd(data, potential=POT, temperature=1000.0, duration_ps=10.0,
+                 timestep_ps=0.2, sample_every_ps=2.0, seed=5, log_file=log, root=ROOT)
+    assert "ERROR" in log.read_text()
 
 
 def _overlapping(tmp_path):
@@ -231,6 +237,11 @@ def test_vmsd_refuses_a_nan_trajectory(tmp_path):
     from igd.vmsd.md import run_vmsd
 
     with pytest.raises(Exception, match="not finite"):
+        run_vmsd(_overlapping(tmp_path), potential=POT, temperature=100.0, duration_ps=0.02,
+                 timestep_ps=0.002, sample_every_ps=0.01, seed=5,
+                 log_file=tmp_path / "v.log", root=ROOT, ensemble="nvt")
+    # the default NPT: LAMMPS stops on the non-numeric pressure before our check
+    with pytest.raises(Exception, match="ERROR: Non-numeric pressure|not finite"):
         run_vmsd(_overlapping(tmp_path), potential=POT, temperature=100.0, duration_ps=0.02,
                  timestep_ps=0.002, sample_every_ps=0.01, seed=5,
                  log_file=tmp_path / "v.log", root=ROOT)
