@@ -6,8 +6,13 @@
 # the minimisation). With one segment, glass is the whole job and no glass_segment runs.
 from igd.glass.segments import segment_inputs
 
+# In-segment checkpoints every CHECKPOINT_STEPS MD steps (cluster.checkpoint_minutes; 0 =
+# none, and no param, when one segment is shorter): a killed glass job resumes from its
+# newest valid checkpoint in results/{sample}/glass/checkpoints/{segment}/, kept outside
+# the outputs so that --rerun-incomplete and SLURM's requeue do not delete it.
 try:
     GLASS_SEGMENTS = igdcost.glass_segments(config)
+    CHECKPOINT_STEPS = igdcost.checkpoint_steps(config)
 except ValueError as err:
     raise WorkflowError(f"invalid config: {err}") from None
 
@@ -31,6 +36,7 @@ rule glass_segment:
             lammps=without("lammps", "mpi_tasks"),
             seed=sample_seed,
             segments=GLASS_SEGMENTS,
+            **({"checkpoint_steps": CHECKPOINT_STEPS} if CHECKPOINT_STEPS else {}),
         ),
     log:
         "results/logs/{sample}/glass_segment_{segment}.log",
@@ -62,6 +68,7 @@ rule glass:
             lammps=without("lammps", "mpi_tasks"),
             seed=sample_seed,
             **({"segments": GLASS_SEGMENTS} if GLASS_SEGMENTS > 1 else {}),
+            **({"checkpoint_steps": CHECKPOINT_STEPS} if CHECKPOINT_STEPS else {}),
         ),
     log:
         "results/logs/{sample}/glass.log",

@@ -232,6 +232,22 @@ def glass_segments(config: Mapping[str, Any], model: CostModel = CostModel()) ->
     return max(1, math.ceil(_glass_md_s(config, model) / budget))
 
 
+def checkpoint_steps(config: Mapping[str, Any], model: CostModel = CostModel()) -> int:
+    """MD steps between the in-segment checkpoints of the glass jobs
+    (:class:`igd.glass.segments.Checkpoints`): ``cluster.checkpoint_minutes`` of expected
+    wall time (``md_s_per_atom_step`` × atoms per step on :func:`job_cores` cores); 0 (no
+    checkpoints, and no param: today's jobs) when it is 0 or not shorter than one segment's
+    MD. A killed job loses at most this much MD (× the machine's slowness) plus start-up."""
+    minutes = config["cluster"].get("checkpoint_minutes", 0)
+    if not minutes:
+        return 0
+    step_s = config["system"]["n_atoms"] * model.md_s_per_atom_step / job_cores("glass", config)
+    every = max(1, math.floor(minutes * 60 / step_s))
+    segment = math.ceil(_glass_md_s(config, model) / config["system"]["n_atoms"]
+                        / model.md_s_per_atom_step / glass_segments(config, model))
+    return every if every < segment else 0
+
+
 def job_cost(rule: str, config: Mapping[str, Any], model: CostModel = CostModel()) -> JobCost:
     """CPU seconds of one job of ``rule`` under ``config`` (start-up included); rules
     without a formula below cost the start-up alone."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import shutil
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -20,6 +21,7 @@ from igd.common import lammps as lmpmod
 from igd.common.config import species_counts
 from igd.common.io import atomic_path
 from igd.common.logs import Progress
+from igd.glass.segments import Checkpoints
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +70,22 @@ def _build(lmp, *, n_atoms, composition, elements, masses, initial, seed) -> Non
         lmp.command(f"mass {t} {masses[el]}")
 
 
-def _md(lmp, glass: Mapping[str, Any], begin: int, end: int, chunks: int) -> None:
+def _md(lmp, glass: Mapping[str, Any], begin: int, end: int, chunks: int,
+        checkpoints: Checkpoints | None = None) -> None:
     """MD steps [``begin``, ``end``) of the whole schedule (:func:`phase_steps`), phase by
     phase: ``fix md`` (npt) ramps each phase's target temperature over the phase's steps
     (``run … start stop``), in runs of ceil(phase steps / ``chunks``) steps aligned to the
     phase's start. A phase ending inside the range is unfixed; one running on past ``end``
-    keeps its fix, whose thermostat/barostat state a following ``write_restart`` saves."""
+    keeps its fix, whose thermostat/barostat state a following ``write_restart`` saves.
+
+    With ``checkpoints``: a checkpoint at the end of the first run ending at least
+    ``checkpoints.every`` steps after ``begin`` or the previous checkpoint, inside a phase
+    (never at a phase's or the range's end); the run after it sets up again (``pre
+    yes``), as a run resumed from it does, so a resumed run repeats the same steps."""
     targets = {"heat": (glass["t_start"], glass["t_melt"]),
                "equilibrate": (glass["t_melt"], glass["t_melt"]),
                "quench": (glass["t_melt"], glass["t_final"])}
-    first = 0
+    first, saved = 0, begin
     for phase, steps in phase_steps(glass).items():
         last = first + steps
         step, stop = max(begin, first), min(end, last)
@@ -97,6 +105,9 @@ def _md(lmp, glass: Mapping[str, Any], begin: int, end: int, chunks: int) -> Non
                         and math.isfinite(lmp.get_thermo("pe"))):
                     raise GlassError(f"{phase}: LAMMPS state became non-finite at step "
                                      f"{lmp.extract_global('ntimestep')}")
+                if checkpoints is not None and step < stop and step - saved >= checkpoints.every:
+                    checkpoints.write(lmp, step)
+                    saved, pre = step, "yes"
             if stop == last:
                 lmp.command("unfix md")
         first = last
@@ -124,12 +135,32 @@ def _start(lmp, *, n_atoms, composition, elements, masses, initial, potential, g
                        f"velocity all create {glass['t_start']} {seed} mom yes rot yes dist gaussian"])
 
 
-def _thermo_fix(lmp, glass, path: Path) -> None:
-    """Rows ``step temp press vol pe`` every glass.thermo_every steps into ``path``."""
-    path.unlink(missing_ok=True)
+def _thermo_fix(lmp, glass, path: Path, resumed_at: int | None = None) -> None:
+    """Rows ``step temp press vol pe`` every glass.thermo_every steps into ``path``: a new
+    file, or (``resumed_at``: a run resumed from a checkpoint at that MD step) the rows of
+    ``path`` up to that step followed by the new ones."""
+    rank0 = lmp.extract_setting("world_rank") == 0
+    if resumed_at is None:
+        if rank0:
+            path.unlink(missing_ok=True)
+    elif rank0 and path.exists():
+        rows = [r for r in path.read_text().splitlines(keepends=True)   # a killed job's
+                if r.endswith("\n") and len(r.split()) == 5                # last row may be cut
+                and not r.startswith("#") and int(float(r.split()[0])) <= resumed_at]
+        path.write_text("".join(rows))
+    mode = "file" if resumed_at is None else "append"
     lmp.command(f"fix th all print {glass['thermo_every']} "
                 "\"$(step) $(temp) $(press) $(vol) $(pe)\" "
-                f"file {path.resolve()} screen no")
+                f"{mode} {path.resolve()} screen no")
+
+
+def _resume(checkpoints: Checkpoints | None, restart_in, begin: int, end: int):
+    """(restart, first step, resumed step or None): the newest valid checkpoint of this
+    range (:meth:`Checkpoints.latest`) if there is one, else ``restart_in``, ``begin``."""
+    step = checkpoints.latest(begin, end) if checkpoints is not None else None
+    if step is None:
+        return restart_in, begin, None
+    return checkpoints.restart(step), step, step
 
 
 def run_segment(restart_out: str | os.PathLike, thermo_out: str | os.PathLike, *,
@@ -139,11 +170,14 @@ def run_segment(restart_out: str | os.PathLike, thermo_out: str | os.PathLike, *
                 potential: Mapping[str, Any], glass: Mapping[str, Any], seed: int,
                 log_file: str | os.PathLike | None = None, threads: int = 1,
                 suffix: str | None = None, neighbor_skin: float = 1.0,
-                root: str | os.PathLike = ".") -> None:
+                root: str | os.PathLike = ".", checkpoints: Checkpoints | None = None) -> None:
     """MD steps [``begin``, ``end``) of the schedule: from scratch (``restart_in`` None,
     ``begin`` 0) or from a checked restart written at ``begin``; writes the binary restart
     at ``end`` to ``restart_out`` and the thermo rows to ``thermo_out`` (text: step, temp K,
-    press bar, vol Å³, pe eV). Collective under MPI (rank 0 writes the files)."""
+    press bar, vol Å³, pe eV). Collective under MPI (rank 0 writes the files). With
+    ``checkpoints`` it resumes from the newest valid one and writes new ones
+    (:func:`_md`); the caller clears them once its outputs are complete."""
+    restart_in, begin, resumed = _resume(checkpoints, restart_in, begin, end)
     lmp = lmpmod.start_lammps(log_file, threads=threads, suffix=suffix)
     try:
         _start(lmp, n_atoms=n_atoms, composition=composition, elements=elements,
@@ -152,16 +186,18 @@ def run_segment(restart_out: str | os.PathLike, thermo_out: str | os.PathLike, *
         if lmp.extract_global("ntimestep") != begin:
             raise GlassError(f"segment starts at step {lmp.extract_global('ntimestep')}, "
                              f"expected {begin}")
-        thermo_tmp = Path(thermo_out).with_suffix(".thermo.tmp")
-        _thermo_fix(lmp, glass, thermo_tmp)
-        _md(lmp, glass, begin, end, glass["progress_chunks"])
+        thermo_tmp = (Path(thermo_out).with_suffix(".thermo.tmp") if checkpoints is None
+                      else checkpoints.thermo)
+        _thermo_fix(lmp, glass, thermo_tmp, resumed)
+        _md(lmp, glass, begin, end, glass["progress_chunks"], checkpoints)
         lmp.command("unfix th")
         restart_tmp = Path(restart_out).with_suffix(".restart.tmp")
         lmp.command(f"write_restart {restart_tmp.resolve()}")
     finally:
         lmp.close()
-    if thermo_tmp.exists():   # rank 0 (fix print and write_restart write from rank 0)
-        os.replace(thermo_tmp, thermo_out)
+    if thermo_tmp.exists() and restart_tmp.exists():   # rank 0 (fix print and
+        copy = os.replace if checkpoints is None else shutil.copyfile   # write_restart)
+        copy(thermo_tmp, thermo_out)
     if restart_tmp.exists():
         os.replace(restart_tmp, restart_out)
 
@@ -172,13 +208,15 @@ def make_glass(data_out: str | os.PathLike, *, n_atoms: int, composition: Mappin
                log_file: str | os.PathLike | None = None, threads: int = 1,
                suffix: str | None = None, neighbor_skin: float = 1.0,
                root: str | os.PathLike = ".", restart_in: str | os.PathLike | None = None,
-               begin: int = 0, thermo_parts: Sequence[str | os.PathLike] = ()
+               begin: int = 0, thermo_parts: Sequence[str | os.PathLike] = (),
+               checkpoints: Checkpoints | None = None
                ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Quench one glass; write its inherent structure to ``data_out`` (LAMMPS data file).
 
     The whole schedule from scratch, or (the last of several segments) its MD steps from
     ``begin`` on from a checked restart ``restart_in``, the earlier segments' thermo
-    files ``thermo_parts`` (:func:`run_segment`) prepended to the thermo history.
+    files ``thermo_parts`` (:func:`run_segment`) prepended to the thermo history. With
+    ``checkpoints`` its MD resumes from the newest valid one and writes new ones.
 
     Returns (atoms, thermo, summary): per-atom IS table (id, type, element, x, y, z, pe),
     the thermo history and a summary (box, density g/cm³, energy eV/atom, max force, LAMMPS
@@ -187,20 +225,23 @@ def make_glass(data_out: str | os.PathLike, *, n_atoms: int, composition: Mappin
     steps = phase_steps(glass)
     total = sum(steps.values())
     begin = 0 if restart_in is None else begin
+    restart_in, begin, resumed = _resume(checkpoints, restart_in, begin, total)
     lmp = lmpmod.start_lammps(log_file, threads=threads, suffix=suffix)
     try:
         _start(lmp, n_atoms=n_atoms, composition=composition, elements=elements,
                masses=masses, initial=initial, potential=potential, glass=glass, seed=seed,
                neighbor_skin=neighbor_skin, root=root, restart=restart_in)
-        thermo_tmp = Path(data_out).with_suffix(".thermo.tmp")
-        _thermo_fix(lmp, glass, thermo_tmp)
+        thermo_tmp = (Path(data_out).with_suffix(".thermo.tmp") if checkpoints is None
+                      else checkpoints.thermo)
+        _thermo_fix(lmp, glass, thermo_tmp, resumed)
         log.info("schedule (steps): %s, timestep %g ps; this job: steps %d-%d",
                  steps, glass["timestep"], begin, total)
-        _md(lmp, glass, begin, total, glass["progress_chunks"])
+        _md(lmp, glass, begin, total, glass["progress_chunks"], checkpoints)
         lmp.command("unfix th")
         thermo = _read_thermo([*thermo_parts, thermo_tmp], glass, steps, sum(
             masses[e] * c for e, c in species_counts(n_atoms, composition, elements).items()))
-        thermo_tmp.unlink(missing_ok=True)
+        if checkpoints is None:   # else kept for a resume until the job's outputs exist
+            thermo_tmp.unlink(missing_ok=True)
         mini = glass["minimize"]
         # Fixed box first, then the box relaxed to zero stress (stopped on etol: its force
         # norm mixes in the box degrees of freedom and converges slowly), then fixed box to

@@ -14,7 +14,8 @@ from igd.glass import figures
 from igd.glass.quench import ATOM_UNITS, THERMO_UNITS, make_glass, phase_steps, run_segment
 from igd.glass.rdf import first_peak_and_minimum, rdf_units
 from igd.glass.rdf import rdf as radial_distribution
-from igd.glass.segments import check_restart, segment_bounds, write_sidecar
+from igd.glass.segments import (CHECKPOINT_DIR, Checkpoints, check_restart, segment_bounds,
+                                write_sidecar)
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,18 @@ def _md_params(job: Job) -> dict:
     p = job.params
     md = {k: v for k, v in p.glass.items() if k != "minimize"}
     return {"system": p.system, "glass": md, "potential": p.potential, "seed": p.seed}
+
+
+def _checkpoints(job: Job, segment: int, segments: int) -> Checkpoints | None:
+    """The in-segment checkpoints of this job (params ``checkpoint_steps``; none without)
+    in results/{sample}/glass/checkpoints/{segment}/, outside the rule's outputs."""
+    every = job.params.get("checkpoint_steps")
+    if not every:
+        return None
+    sample = job.wildcards.sample
+    return Checkpoints(CHECKPOINT_DIR.format(sample=sample, segment=segment), every=every,
+                       sample=sample, params=_md_params(job), segment=segment,
+                       segments=segments)
 
 
 def _checked_restart(job: Job, segment: int, segments: int) -> tuple[str | None, int]:
@@ -58,13 +71,16 @@ def glass_segment(job: Job) -> None:
     restart, begin = _checked_restart(job, segment, segments)
     total = sum(phase_steps(job.params.glass).values())
     end = segment_bounds(total, segments)[segment][1]
+    checkpoints = _checkpoints(job, segment, segments)
     with job.ranks.private(job.output.restart) as restart_out, \
             job.ranks.private(job.output.thermo) as thermo_out:
         run_segment(restart_out, thermo_out, begin=begin, end=end, restart_in=restart,
-                    **_lammps_kwargs(job))
+                    checkpoints=checkpoints, **_lammps_kwargs(job))
     if job.ranks.writes:
         write_sidecar(job.output.restart, job.output.sidecar, sample=job.wildcards.sample,
                       params=_md_params(job), segment=segment, segments=segments, step=end)
+        if checkpoints is not None:
+            checkpoints.clear()
 
 
 def glass(job: Job) -> None:
@@ -81,9 +97,11 @@ def glass(job: Job) -> None:
     restart, begin = _checked_restart(job, segments - 1, segments)
     parts = job.input.thermo if segments > 1 else []
     parts = [parts] if isinstance(parts, str) else parts
+    checkpoints = _checkpoints(job, segments - 1, segments)
     with job.ranks.private(job.output.data) as data_out:
         atoms, thermo, summary = make_glass(data_out, restart_in=restart, begin=begin,
-                                            thermo_parts=parts, **_lammps_kwargs(job))
+                                            thermo_parts=parts, checkpoints=checkpoints,
+                                            **_lammps_kwargs(job))
     if not job.ranks.writes:
         return
     params = {"system": p.system, "glass": p.glass, "seed": p.seed,
@@ -95,6 +113,8 @@ def glass(job: Job) -> None:
                 extra={"box": {"origin": summary["box_origin"], "cell": summary["box_cell"]},
                        "summary": summary})
     write_table(thermo, job.output.thermo, units=THERMO_UNITS, params=params, provenance=prov)
+    if checkpoints is not None:
+        checkpoints.clear()
 
 
 def rdf(job: Job) -> None:
