@@ -219,3 +219,93 @@ def test_segmented_glass_equals_unsegmented_within_spread(segmented_runs):
         assert abs(split[2][key] - whole[2][key]) <= 2 * spread, key
     assert split[2]["fmax_eV_per_A"] < 1e-4
     assert len(split[0]) == 250
+
+
+# --------------------------------------------------------------------------------------
+# In-segment checkpoints: a glass job killed with SIGKILL resumes from its last checkpoint
+# --------------------------------------------------------------------------------------
+
+KILLED = """
+import json, sys
+from igd.glass.quench import make_glass
+from igd.glass.segments import Checkpoints
+kw = json.load(open(sys.argv[1]))
+make_glass(kw.pop("data_out"), checkpoints=Checkpoints(**kw.pop("checkpoints")), **kw)
+"""
+
+
+@pytest.fixture(scope="module")
+def killed_run(tmp_path_factory, smoke_config):
+    """The tiny glass (seed 11) with a checkpoint every ≥ 400 MD steps, run (a) whole and
+    (b) in a subprocess killed with SIGKILL once its first checkpoint is committed, then
+    rerun: (reference, rerun, killed process' return code, its checkpoint step, log)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import igd
+    from igd.glass.segments import Checkpoints
+
+    out = tmp_path_factory.mktemp("killed")
+    kw = _tiny(smoke_config)
+    kw["glass"] = {**kw["glass"], "progress_chunks": 20}     # runs of 25-100 steps
+    ck = {"every": 400, "sample": "s0", "params": {"seed": 11}, "segment": 0, "segments": 1}
+    ref = make_glass(out / "ref.data", seed=11, log_file=out / "ref.log",
+                     checkpoints=Checkpoints(out / "ref", **ck), **kw)
+    job = {**kw, "root": str(ROOT), "seed": 11, "data_out": str(out / "k.data"),
+           "log_file": str(out / "killed.log"), "checkpoints": {"directory": str(out / "k"), **ck}}
+    (out / "job.json").write_text(json.dumps(job))
+    env = {**os.environ, "PYTHONPATH": str(Path(igd.__file__).parents[1])}
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(out / "job.json")], env=env)
+    deadline = time.monotonic() + 300
+    while not list((out / "k").glob("*.json")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "no checkpoint within 300 s"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    code = proc.wait()
+    step = Checkpoints(out / "k", **ck).latest(0, 3500)
+    rerun = make_glass(out / "k.data", seed=11, log_file=out / "rerun.log",
+                       checkpoints=Checkpoints(out / "k", **ck), **kw)
+    return ref, rerun, code, step, (out / "rerun.log").read_text()
+
+
+@pytest.mark.lammps
+def test_killed_glass_resumes_from_its_checkpoint(killed_run):
+    """SIGKILL after the first checkpoint: the rerun starts at that checkpoint's step (not
+    at 0), its thermo rows before it are the killed run's, and the rows after it are the
+    uninterrupted run's: equal (rtol 1e-9) for the first 100 steps, as a checkpoint is
+    taken at a run boundary where both set up again; the same ensemble to the end (mean T
+    and pe of the rest within 1 %), and an inherent structure within the seeds' spread
+    (next test)."""
+    ref, rerun, code, step, lammps_log = killed_run
+    assert code == -9, "the job finished before it could be killed"
+    assert step is not None and 400 <= step < 3500, step
+    assert "read_restart" in lammps_log and "Step" in lammps_log
+    a, b = ref[1].set_index("step"), rerun[1].set_index("step")
+    assert list(a.index) == list(b.index)
+    first = [s for s in a.index if step <= s <= step + 100]
+    assert len(first) >= 5
+    for col in ("temp", "press", "vol", "pe"):
+        np.testing.assert_allclose(b.loc[first, col], a.loc[first, col], rtol=1e-9,
+                                   atol=1e-6 if col == "press" else 0, err_msg=col)
+        before = [s for s in a.index if s <= step]
+        np.testing.assert_array_equal(b.loc[before, col], a.loc[before, col], err_msg=col)
+    rest = [s for s in a.index if s > step + 100]
+    for col in ("temp", "pe"):
+        assert b.loc[rest, col].mean() == pytest.approx(a.loc[rest, col].mean(), rel=1e-2)
+
+
+@pytest.mark.lammps
+def test_killed_glass_equals_uninterrupted_within_spread(killed_run, segmented_runs):
+    """The resumed glass (and the checkpointed uninterrupted one) have the unsegmented,
+    unkilled glass' density and energy per atom within 2 × the spread of seeds 11-14."""
+    ref, rerun, *_ = killed_run
+    whole, _, others, _ = segmented_runs
+    for key in ("density_g_cm3", "energy_eV_per_atom"):
+        spread = np.std([whole[2][key]] + [o[key] for o in others], ddof=1)
+        for run in (ref, rerun):
+            assert abs(run[2][key] - whole[2][key]) <= 2 * spread, key
+    assert rerun[2]["fmax_eV_per_A"] < 1e-4

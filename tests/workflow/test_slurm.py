@@ -117,7 +117,7 @@ def test_smoke_workflow_through_slurm(slurm_cluster, smoke_run, tmp_path, smoke_
     from igd.common.cost import load_config, local_rules
 
     work = copy_workflow(tmp_path / "wf")
-    # through the IGD (every LAMMPS stage but the Hessian and the 700 K run, the ARTn group,
+    # through the IGD (every LAMMPS stage but the Hessian and the 700 K run, the ARTn chunks,
     # learning) plus the Hessian and 700 K run of one sample: every kind of job, not the
     # ~30 small figure and analysis jobs (those run in the local smoke run)
     targets = ["results/learning/igd.parquet", "results/s0/hessian/atoms.parquet",
@@ -135,11 +135,12 @@ def test_smoke_workflow_through_slurm(slurm_cluster, smoke_run, tmp_path, smoke_
     log = _ctld_log(slurm_cluster)
     for j in ids:
         assert re.search(rf"JobId={j}\b", log), f"slurmctld never saw job {j}"
-    # the profile's group: the smoke run's ARTn chunks (fewer than group-components) are
-    # one SLURM job, not one per chunk; the MPI rules are submitted one by one
+    # no groups (plugin 2.8.0 would run a group's members one at a time in one member's
+    # runtime; slurm/config.yaml): every ARTn chunk and MPI job is its own SLURM job
     logs = SLURM_LOG.findall(proc.stdout + proc.stderr)
-    assert any("/group_artn" in path for path in logs), logs
-    assert not any("/rule_artn_chunk/" in path for path in logs), logs
+    assert not any("/group_" in path for path in logs), logs
+    n_chunks = smoke_config["n_samples"] * smoke_config["artn"]["chunks"]
+    assert sum("/rule_artn_chunk/" in path for path in logs) == n_chunks, logs
     n_vmsd = smoke_config["n_samples"] * len(smoke_vmsd_temperatures(smoke_config))
     assert sum("/rule_vmsd/" in path for path in logs) == n_vmsd, logs
     # the cheap rules ran in the main process (igd.common.cost.local_rules): no SLURM job

@@ -20,19 +20,15 @@ its output wildcards), tested equal to ``snakemake -n``.
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import pandas as pd
-import yaml
-
 from igd.common.config import grid
 from igd.common.rules import read_profile, rule_jobs, stages, submissions  # noqa: F401
-from igd.common.rules import target_rules, workflow_rules
+from igd.common.rules import target_rules, workflow_rules  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -47,13 +43,6 @@ machine (2.7× the model); AQS: 0.6–0.75 s of wall per minimisation in the def
 against the model's 0.35 s (2.1×)."""
 MIN_RUNTIME = 10
 """Minutes: the shortest runtime any job asks for (start-up, scheduling, small rules)."""
-
-LOCAL_MAX_SECONDS = 60.0
-"""A job of at most this many predicted CPU seconds on one core …"""
-LOCAL_MAX_MB = 2000
-"""… and at most this many MB (the profile's default ``mem_mb``) runs inside the main
-Snakemake process (:func:`local_rules`): a cluster job would cost more in start-up and
-queue wait than it computes."""
 
 MPI_RULES = ("glass", "glass_segment", "aqs", "vmsd", "hessian", "dynamics")
 """The LAMMPS rules started under MPI: ``lammps.mpi_tasks`` ranks × ``lammps.threads``
@@ -356,134 +345,21 @@ def job_resources(rule: str, config: Mapping[str, Any], *, attempt: int = 1,
             "runtime": job_runtime(rule, config, attempt)}
 
 
-def local_rules(config: Mapping[str, Any], groups: Mapping[str, str] | None = None,
-                snakefile: str | Path | None = None, model: CostModel = CostModel()) -> list[str]:
-    """Rules whose jobs run inside the main Snakemake process (``localrules``, set in
-    workflow/rules/common.smk) rather than as one cluster job each: not a
-    :data:`COMPUTE_RULES` rule (so one core), at most :data:`LOCAL_MAX_SECONDS` of CPU (:func:`job_cost`) and
-    :data:`LOCAL_MAX_MB` (:func:`job_mem_mb`) under ``config``. Rules in ``groups`` (a
-    profile's) are excluded: Snakemake submits a grouped rule even if it is local."""
-    rules = workflow_rules(snakefile)
-    return [name for name, rule in rules.items()
-            if rule.runs and name not in (groups or {}) and name not in COMPUTE_RULES
-            and job_cost(name, config, model).cpu <= LOCAL_MAX_SECONDS
-            and job_mem_mb(name, config) <= LOCAL_MAX_MB]
+_TABLE = ("LOCAL_MAX_SECONDS", "LOCAL_MAX_MB", "local_rules", "rule_cpu_seconds", "estimate",
+          "format_table", "merge", "load_config", "main")
 
 
-def rule_cpu_seconds(config: Mapping[str, Any], model: CostModel = CostModel(),
-                     snakefile: str | Path | None = None) -> dict[str, float]:
-    """CPU seconds (core-seconds) of each rule summed over its jobs, start-up included;
-    0 for a target rule (no job of its own)."""
-    rules = workflow_rules(snakefile)
-    return {name: (jobs * job_cost(name, config, model).cpu if rules[name].runs else 0.0)
-            for name, jobs in rule_jobs(config, snakefile).items()}
+def __getattr__(name: str) -> Any:
+    """The run-level functions of :mod:`igd.common.cost_table` under their old names here
+    (``igd-cost`` is ``igd.common.cost:main``; tests and rules call ``cost.local_rules``)."""
+    if name in _TABLE:
+        from igd.common import cost_table  # noqa: PLC0415  (it imports this module)
 
-
-def estimate(config: Mapping[str, Any], model: CostModel = CostModel(),
-             groups: Mapping[str, str] | None = None,
-             components: Mapping[str, int] | None = None,
-             snakefile: str | Path | None = None) -> pd.DataFrame:
-    """One row per stage: jobs, SLURM submissions, core-hours, the longest job's CPU
-    hours and the longest runtime a job requests (hours, first attempt). Index: stage;
-    a final row 'total'."""
-    rules, jobs = workflow_rules(snakefile), rule_jobs(config, snakefile)
-    local = local_rules(config, groups, snakefile, model)
-    subs = submissions(jobs, groups, components, [*target_rules(snakefile), *local])
-    cpu = rule_cpu_seconds(config, model, snakefile)
-    rows = []
-    for stage, names in stages(snakefile).items():
-        run = [r for r in names if rules[r].runs and jobs[r]]
-        rows.append({"stage": stage, "jobs": sum(jobs[r] for r in names),
-                     "submissions": sum(subs[r] for r in names),
-                     "core_hours": sum(cpu[r] for r in names) / 3600,
-                     "longest_job_core_hours": max((cpu[r] / jobs[r] for r in run),
-                                                   default=0.0) / 3600,
-                     "longest_request_hours": max((job_runtime(r, config, 1, model)
-                                                   for r in run), default=0) / 60})
-    df = pd.DataFrame(rows).set_index("stage")
-    df.loc["total"] = [df["jobs"].sum(), df["submissions"].sum(), df["core_hours"].sum(),
-                       df["longest_job_core_hours"].max(), df["longest_request_hours"].max()]
-    return df.astype({"jobs": int, "submissions": int})
-
-
-def format_table(df: pd.DataFrame, config: Mapping[str, Any]) -> str:
-    """The table ``main`` prints."""
-    lmp = config["lammps"]
-    lines = [f"{config['n_samples']} samples × {config['system']['n_atoms']} atoms; MPI "
-             f"LAMMPS jobs on {job_cores(MPI_RULES[0], config)} core(s) each "
-             f"(lammps.threads × lammps.mpi_tasks), ARTn chunks on {lmp['threads']}; requests: "
-             f"wall time × {MD_MARGIN:g} (MD) or × {MARGIN:g}, at least {MIN_RUNTIME} min",
-             f"{'stage':<12} {'jobs':>7} {'SLURM jobs':>10} {'core-hours':>12} "
-             f"{'longest job (core-h)':>21} {'longest request (h)':>20}"]
-    for row in df.itertuples():
-        if row.Index == "total":
-            lines.append("-" * 87)
-        lines.append(f"{row.Index:<12} {int(row.jobs):>7d} {int(row.submissions):>10d} "
-                     f"{row.core_hours:>12.4g} {row.longest_job_core_hours:>21.3g} "
-                     f"{row.longest_request_hours:>20.3g}")
-    dense = config["hessian"]["max_dense_atoms"]
-    if config["system"]["n_atoms"] > dense:
-        lines.append(f"Hessian: above hessian.max_dense_atoms = {dense} atoms the sparse route "
-                     "(KPM local DOS on rank 0; participation fractions p_i only up to "
-                     "hessian.sparse.max_lu_atoms)")
-    return "\n".join(lines)
-
-
-def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict:
-    """``base`` deep-updated with ``update``: what Snakemake does with ``--configfile``."""
-    out = dict(base)
-    for key, value in update.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def load_config(configfile: str | Path | None = None,
-                base: str | Path | None = None) -> dict:
-    """The config a run would see: ``base`` (the Snakefile's config/config.yaml) updated by
-    ``configfile``, validated and with the schema's defaults filled in."""
-    from igd.common.config import validate  # noqa: PLC0415  (jsonschema + snakemake: slow imports)
-
-    here = Path("config/config.yaml")
-    base = Path(base) if base else (here if here.exists() else ROOT / "config" / "config.yaml")
-    config = yaml.safe_load(base.read_text())
-    if configfile is not None:
-        config = merge(config, yaml.safe_load(Path(configfile).read_text()) or {})
-    return validate(config)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="igd-cost", description=__doc__.split("\n\n")[0],
-        epilog="Costs are CPU time from measured per-step and per-force-call costs "
-               "(igd.common.cost.CostModel); override any with --set NAME=VALUE.")
-    parser.add_argument("--configfile", help="config on top of config/config.yaml "
-                        "(as snakemake --configfile); default: the default config only")
-    parser.add_argument("--base", help="the Snakefile's config (default config/config.yaml)")
-    parser.add_argument("--snakefile", help="the workflow whose rules are counted "
-                        "(default ./Snakefile, else the package's)")
-    parser.add_argument("--profile", default="slurm",
-                        help="profile whose groups/group-components give the SLURM job "
-                             "count (default: slurm; 'none' for no grouping)")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a CostModel constant, e.g. md_s_per_atom_step=4e-6")
-    args = parser.parse_args(argv)
-    config = load_config(args.configfile, args.base)
-    names = {f.name for f in fields(CostModel)}
-    overrides = {}
-    for item in args.set:
-        name, _, value = item.partition("=")
-        if name not in names:
-            parser.error(f"unknown cost constant {name!r}; one of {sorted(names)}")
-        overrides[name] = float(value)
-    groups, components = ({}, {}) if args.profile == "none" else read_profile(
-        Path(args.profile) if Path(args.profile).exists() else ROOT / args.profile)
-    df = estimate(config, CostModel(**overrides), groups, components, args.snakefile)
-    print(format_table(df, config))
-    return 0
+        return getattr(cost_table, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from igd.common.cost_table import main as _main
+
+    raise SystemExit(_main())

@@ -140,6 +140,7 @@ def _thermo_fix(lmp, glass, path: Path, resumed_at: int | None = None) -> None:
     file, or (``resumed_at``: a run resumed from a checkpoint at that MD step) the rows of
     ``path`` up to that step followed by the new ones."""
     rank0 = lmp.extract_setting("world_rank") == 0
+    path.parent.mkdir(parents=True, exist_ok=True)
     if resumed_at is None:
         if rank0:
             path.unlink(missing_ok=True)
