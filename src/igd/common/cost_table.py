@@ -97,6 +97,11 @@ def format_table(df: pd.DataFrame, config: Mapping[str, Any]) -> str:
         lines.append(f"{row.Index:<12} {int(row.jobs):>7d} {int(row.submissions):>10d} "
                      f"{row.core_hours:>12.4g} {row.longest_job_core_hours:>21.3g} "
                      f"{row.longest_request_hours:>20.3g}")
+    every = cost.checkpoint_steps(config)
+    if every:
+        lines.append(f"Glass jobs: a checkpoint every {every} MD steps (cluster.checkpoint_minutes"
+                     f" = {config['cluster']['checkpoint_minutes']:g} min of expected wall "
+                     "time); a killed job resumes from its last one")
     dense = config["hessian"]["max_dense_atoms"]
     if config["system"]["n_atoms"] > dense:
         lines.append(f"Hessian: above hessian.max_dense_atoms = {dense} atoms the sparse route "
