@@ -20,6 +20,22 @@ p_i, as every sample above 5 000 atoms gets them); prints Spearman ρ of p_1pct,
 (KPM vs exact, smoothed vs exact) and I_BP, and the two routes' times and peak RSS.
 ``whole``: the sparse route of the workflow (:func:`igd.hessian.stage.boson_peak_stage`
 with the config's ``hessian`` section) start to end; wall, CPU, peak RSS, load average.
+Progress of the KPM part (probes done, probes/s) is logged to stderr, so a run stopped
+early still gives its rate.
+
+Measured 2026-12-04 (2 cores busy with the default run, load 10–17; every process of this
+benchmark at nice 19 got ≈ 1.5–3 % of a core, so no time below is a cost):
+
+* 500-atom s0 IS, dense modes, σ = 0.1 THz: the exact smoothed-step p_i (what KPM
+  estimates, without probe noise) vs the exact p_i: Spearman 0.984 (1 %, K = 15 modes,
+  ν_K 0.901 THz, cut 0.898 THz), 0.953 (0.25 %, K = 4, ν_K 0.576, cut 0.582 THz).
+* 2 000 atoms (``prepare`` default: 2×2×1 of s0, 0.1 Å, re-minimised) ``compare``: not
+  finished by the deadline (the dense ``eigh`` had 37 CPU s after 22 min of wall time).
+* 20 000 atoms (5×4×2 of s0, unperturbed: ``bench_hessian_sparse.py prepare --perturb 0``)
+  ``whole``: not finished (19 CPU s in 19 min, still building the Hessian). The earlier
+  kpm_block measurement (bench_hessian_sparse.py) gives ≈ 1 000 CPU s per probe set,
+  82 s for the Hessian and 4.7 GB peak; the KPM p_* add only the step coefficients
+  (< 1 s) to it.
 """
 
 from __future__ import annotations
