@@ -9,7 +9,9 @@ The lowest modes (participation fractions) come from shift-invert Lanczos
 (:func:`lowest_eigenpairs`) and are deflated from the KPM part, which removes its largest
 noise (few extended modes at low ν). The sparse LU fills in almost completely for a 3D EAM
 Hessian (4000 atoms: 1.1e8 non-zeros, minutes), so above ``max_lu_atoms`` only the
-translations (:func:`translation_modes`) are deflated.
+translations (:func:`translation_modes`) are deflated, and the participation fractions
+come from the same moments (:func:`kpm_participation`: a smoothed step in ν expanded like
+the Gaussian, cut where the KPM eigenvalue count reaches the fraction's number of modes).
 """
 
 from __future__ import annotations
@@ -132,20 +134,72 @@ def kpm_n_moments(sigma: float, nu_top: float, tol: float = 1e-4) -> int:
     return int(math.ceil(math.sqrt(2 * math.log(1 / tol)) * nu_top / (2 * sigma))) + 1
 
 
-def gaussian_chebyshev_coefficients(nu_grid: np.ndarray, sigma: float,
-                                    bounds: Sequence[float], n_moments: int) -> np.ndarray:
-    """c_k(ν) (n_moments, n_grid) with δ_σ(ν − ν(λ)) = Σ_k c_k(ν) T_k(x(λ)) on the λ interval
-    ``bounds``; x = (2λ − lo − hi)/(hi − lo), ν(λ) = sign(λ)·√|λ| in THz (the change of
-    variable g(ν) ↔ ω² = λ is exact: the expanded function is the Gaussian in ν itself).
-    Chebyshev–Gauss quadrature on 4·n_moments nodes."""
+def chebyshev_coefficients(func, bounds: Sequence[float], n_moments: int) -> np.ndarray:
+    """c_k (n_moments, n_out) with f(ν(λ)) = Σ_k c_k T_k(x(λ)) on the λ interval ``bounds``
+    (eV/(Å²·amu)); x = (2λ − lo − hi)/(hi − lo), ν(λ) = sign(λ)·√|λ| in THz.
+
+    ``func`` maps frequencies ν (q,) in THz to values (q, n_out): expanding a function of ν
+    (not of λ) makes the change of variable g(ν) ↔ ω² = λ exact. Chebyshev–Gauss quadrature
+    on 4·n_moments nodes."""
     lo, hi = float(bounds[0]), float(bounds[1])
     q = 4 * n_moments
     theta = np.pi * (np.arange(q) + 0.5) / q
-    nu = eigenvalue_to_thz(0.5 * (hi + lo) + 0.5 * (hi - lo) * np.cos(theta))
-    f = gaussian_kernel(np.asarray(nu_grid, dtype=float), nu, sigma).T        # (q, n_grid)
-    c = np.cos(np.outer(np.arange(n_moments), theta)) @ f * (2.0 / q)
+    f = np.asarray(func(eigenvalue_to_thz(0.5 * (hi + lo) + 0.5 * (hi - lo) * np.cos(theta))))
+    c = np.cos(np.outer(np.arange(n_moments), theta)) @ f.reshape(q, -1) * (2.0 / q)
     c[0] *= 0.5
     return c
+
+
+def gaussian_chebyshev_coefficients(nu_grid: np.ndarray, sigma: float,
+                                    bounds: Sequence[float], n_moments: int) -> np.ndarray:
+    """c_k(ν) (n_moments, n_grid) with δ_σ(ν − ν(λ)) = Σ_k c_k(ν) T_k(x(λ)) on ``bounds``
+    (:func:`chebyshev_coefficients` of the normalised Gaussian of width σ, THz)."""
+    grid = np.asarray(nu_grid, dtype=float)
+    return chebyshev_coefficients(lambda nu: gaussian_kernel(grid, nu, sigma).T, bounds,
+                                  n_moments)
+
+
+def step_chebyshev_coefficients(nu_cut: np.ndarray, sigma: float, bounds: Sequence[float],
+                                n_moments: int) -> np.ndarray:
+    """c_k(ν_c) (n_moments, n_cut) of the smoothed step Θ_σ(ν_c − ν(λ)) = Φ((ν_c − ν)/σ)
+    (Φ the normal CDF, σ in THz): the integral up to ν_c of the Gaussian δ_σ of the VDOS,
+    so Σ_k c_k μ_k^i = ∫_{−∞}^{ν_c} g_i(ν) dν · M. Its coefficients decay as the
+    Gaussian's (:func:`kpm_n_moments` with the same σ)."""
+    from scipy.special import ndtr  # noqa: PLC0415
+
+    cut = np.atleast_1d(np.asarray(nu_cut, dtype=float))
+    return chebyshev_coefficients(lambda nu: ndtr((cut[None, :] - nu[:, None]) / sigma),
+                                  bounds, n_moments)
+
+
+def kpm_participation(mu: np.ndarray, bounds: Sequence[float], sigma: float,
+                      fractions: Sequence[float], n_total: int,
+                      ) -> tuple[dict[float, np.ndarray], dict[float, float]]:
+    """Participation fractions from local Chebyshev moments, without any eigenvector.
+
+    ``mu`` (M, N): :func:`kpm_local_moments` (deflated modes excluded). For each fraction f,
+    K = ceil(f·``n_total``) (:func:`igd.hessian.modes.n_lowest`); the cut frequency ν_c
+    (THz) solves count(ν_c) = Σ_i Σ_k c_k(ν_c) μ_k^i = K (the KPM eigenvalue count, i.e.
+    the broadened total VDOS integrated up to ν_c, times n_total); then
+    p_i = Σ_k c_k(ν_c) μ_k^i / K, the local DOS integrated up to ν_c (Σ_i p_i = 1).
+    The step is :func:`step_chebyshev_coefficients` of width ``sigma`` (THz): modes within
+    ~σ of ν_c count partly. Returns ({f: p (N,)}, {f: ν_c}).
+    """
+    from igd.hessian.modes import n_lowest  # noqa: PLC0415
+
+    n_moments = mu.shape[0]
+    # count(ν) is smooth on the scale σ: a grid of σ/30 steps and linear interpolation
+    nu_lo = float(eigenvalue_to_thz(bounds[0])) - 3 * sigma
+    nu_hi = float(eigenvalue_to_thz(bounds[1]))
+    grid = np.linspace(nu_lo, nu_hi, int(np.ceil(30 * (nu_hi - nu_lo) / sigma)) + 1)
+    count = mu.sum(axis=1) @ step_chebyshev_coefficients(grid, sigma, bounds, n_moments)
+    count = np.maximum.accumulate(count)         # a count is non-decreasing in ν_c
+    targets = {f: n_lowest(f, n_total) for f in fractions}
+    cuts = {f: float(np.interp(k, count, grid)) for f, k in targets.items()}
+    coeff = step_chebyshev_coefficients(np.array(list(cuts.values())), sigma, bounds, n_moments)
+    local = mu.T @ coeff                              # (N, n_fractions)
+    p = {f: local[:, j] / targets[f] for j, f in enumerate(cuts)}
+    return p, cuts
 
 
 def kpm_local_moments(matrix, probes, n_moments: int, bounds: Sequence[float], *,
@@ -182,18 +236,15 @@ def kpm_local_moments(matrix, probes, n_moments: int, bounds: Sequence[float], *
     return mu
 
 
-def kpm_local_vdos(matrix, nu_grid: np.ndarray, sigma: float, *, colour: np.ndarray,
-                   n_total: int, realisations: int = 1, n_moments: int | None = None,
-                   tol: float = 1e-4, deflate: np.ndarray | None = None, seed: int = 0,
-                   bounds: Sequence[float] | None = None, block: int = 48) -> np.ndarray:
-    """Per-atom VDOS g_i(ν) (N, n_grid), THz⁻¹, by the kernel polynomial method, normalised
-    as :func:`per_atom_vdos` (1/``n_total`` per mode), without the ``deflate`` modes.
-
-    g_i(ν) = (1/M) Σ_α [δ_σ(ν − ν(D))]_{iα,iα}: the same Gaussian broadening as the dense
-    route, expanded in Chebyshev polynomials of D (:func:`gaussian_chebyshev_coefficients`),
-    diagonal elements from colour probes (:func:`colour_probes`, ``colour`` from
-    :func:`probe_colours`). ``n_moments`` defaults to :func:`kpm_n_moments` (``tol``).
-    """
+def kpm_probe_moments(matrix, sigma: float, *, colour: np.ndarray, realisations: int = 1,
+                      n_moments: int | None = None, tol: float = 1e-4,
+                      deflate: np.ndarray | None = None, seed: int = 0,
+                      bounds: Sequence[float] | None = None, block: int = 48,
+                      ) -> tuple[np.ndarray, tuple[float, float]]:
+    """Local Chebyshev moments μ_k^i (M, N) from colour probes (:func:`colour_probes`,
+    ``colour`` from :func:`probe_colours`) and the λ ``bounds`` they use
+    (:func:`spectral_bounds` when None). ``n_moments`` defaults to :func:`kpm_n_moments`
+    (σ in THz, ``tol``)."""
     if bounds is None:
         bounds = spectral_bounds(matrix)
     if n_moments is None:
@@ -203,5 +254,25 @@ def kpm_local_vdos(matrix, nu_grid: np.ndarray, sigma: float, *, colour: np.ndar
     mu = kpm_local_moments(matrix, colour_probes(colour, realisations=realisations,
                                                  seed=seed, block=block),
                            n_moments, bounds, deflate=deflate)
-    coeff = gaussian_chebyshev_coefficients(nu_grid, sigma, bounds, n_moments)
+    return mu, (float(bounds[0]), float(bounds[1]))
+
+
+def kpm_local_vdos(matrix, nu_grid: np.ndarray, sigma: float, *, colour: np.ndarray,
+                   n_total: int, **moments) -> np.ndarray:
+    """Per-atom VDOS g_i(ν) (N, n_grid), THz⁻¹, by the kernel polynomial method, normalised
+    as :func:`per_atom_vdos` (1/``n_total`` per mode), without the deflated modes.
+
+    g_i(ν) = (1/M) Σ_α [δ_σ(ν − ν(D))]_{iα,iα}: the same Gaussian broadening as the dense
+    route, expanded in Chebyshev polynomials of D (:func:`gaussian_chebyshev_coefficients`),
+    diagonal elements from colour probes (:func:`kpm_probe_moments`, whose keyword
+    arguments ``moments`` takes: realisations, n_moments, tol, deflate, seed, bounds, block).
+    """
+    mu, bounds = kpm_probe_moments(matrix, sigma, colour=colour, **moments)
+    return vdos_from_moments(mu, nu_grid, sigma, bounds, n_total)
+
+
+def vdos_from_moments(mu: np.ndarray, nu_grid: np.ndarray, sigma: float,
+                      bounds: Sequence[float], n_total: int) -> np.ndarray:
+    """g_i(ν) (N, n_grid), THz⁻¹, from local moments ``mu`` (M, N) on λ ``bounds``."""
+    coeff = gaussian_chebyshev_coefficients(nu_grid, sigma, bounds, mu.shape[0])
     return (mu.T @ coeff) / n_total

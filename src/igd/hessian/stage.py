@@ -8,7 +8,13 @@ fractions as tables, by one of two routes.
   chooses): the analytic EAM/FS Hessian from the potential tables
   (:mod:`igd.hessian.eam_hessian`; equals ``dynamical_matrix`` to its finite-difference
   error), then g_i(ν) by the kernel polynomial method (:mod:`igd.hessian.kpm`), the lowest
-  modes exactly by shift-invert Lanczos up to ``max_lu_atoms`` (above, p_* are NaN).
+  modes exactly by shift-invert Lanczos up to ``max_lu_atoms``; above, p_* by KPM too
+  (:func:`igd.hessian.kpm.kpm_participation`: the local DOS integrated up to the KPM
+  count's cut frequency, no LU, no eigenvector).
+
+Which p_* a sample gets: exact (dense ``eigh``) for N ≤ ``max_dense_atoms``; exact
+(shift-invert) for N ≤ ``sparse.max_lu_atoms``; KPM estimate above (diagnostics
+``p_method``: ``exact_lu`` or ``kpm``).
 
 Both return the same tables, units, diagnostics, the ``curves`` of a few atoms and the
 per-atom VDOS of every atom (:func:`atom_vdos_table`).
@@ -28,11 +34,14 @@ from igd.common.datafile import read_lammps_data
 from igd.hessian.dynmat import lammps_dynamical_matrix
 from igd.hessian.eam_hessian import sparse_dynamical_matrix
 from igd.hessian.kpm import (
-    kpm_local_vdos,
+    kpm_n_moments,
+    kpm_participation,
+    kpm_probe_moments,
     lowest_eigenpairs,
     probe_colours,
     spectral_bounds,
     translation_modes,
+    vdos_from_moments,
 )
 from igd.hessian.modes import (
     Modes,
@@ -150,6 +159,7 @@ def hessian_vdos_sparse(data_file: str | os.PathLike, *, potential: Mapping[str,
                         n_zero: int = 3, probe_distance: float = 9.0, realisations: int = 2,
                         n_moments: int | None = None, tol: float = 1e-4,
                         max_lu_atoms: int = 5000, seed: int = 0,
+                        p_sigma: float | None = None,
                         root: str | os.PathLike = ".", curve_atoms: int = 0,
                         ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], dict[str, Any]]:
     """Boson-peak stage by the sparse route, for large samples: same outputs as
@@ -158,9 +168,11 @@ def hessian_vdos_sparse(data_file: str | os.PathLike, *, potential: Mapping[str,
     1. Analytic sparse EAM/FS dynamical matrix (:func:`sparse_dynamical_matrix`).
     2. If N ≤ ``max_lu_atoms``: the lowest ceil(f·M) modes for the participation fractions,
        exactly, by shift-invert Lanczos (:func:`lowest_eigenpairs`); their share of g_i(ν)
-       is summed exactly. Above, the sparse LU does not fit: ``p_*`` columns are NaN.
+       is summed exactly. Above, the sparse LU does not fit: ``p_*`` come from the KPM
+       moments of step 3 (:func:`kpm_participation`, step width ``p_sigma`` THz, default
+       ``sigma``; ``n_moments`` then resolves the narrower of the two).
     3. The rest of g_i(ν) on the whole grid by the kernel polynomial method
-       (:func:`kpm_local_vdos`), deflated by the exact modes (at least the 3 translations),
+       (:func:`kpm_probe_moments`), deflated by the exact modes (at least the 3 translations),
        with colour probes ``probe_distance`` (Å) apart, ``realisations`` random-sign sets,
        ``n_moments`` Chebyshev moments (default: from σ and ``tol``).
     4. I_BP in ``band``; ``band_start="auto"`` needs the exact lowest modes of step 2 and
@@ -195,24 +207,35 @@ def hessian_vdos_sparse(data_file: str | os.PathLike, *, potential: Mapping[str,
     else:
         deflate = translation_modes(masses) if n_zero == 3 else None
         if fractions:
-            log.warning("%d atoms > max_lu_atoms = %d: no exact lowest modes, participation "
-                        "fractions are NaN", frame.n_atoms, max_lu_atoms)
+            log.info("%d atoms > max_lu_atoms = %d: participation fractions by KPM",
+                     frame.n_atoms, max_lu_atoms)
     colour = probe_colours(frame.positions, frame.cell, probe_distance, origin=frame.origin)
     bounds = spectral_bounds(d)
+    p_sigma = float(p_sigma or sigma)
+    if n_moments is None:
+        n_moments = kpm_n_moments(min(sigma, p_sigma), float(eigenvalue_to_thz(bounds[1])), tol)
     t0 = time.perf_counter()
-    g_atoms += kpm_local_vdos(d, nu_grid, sigma, colour=colour, n_total=n_total,
-                              realisations=realisations, n_moments=n_moments, tol=tol,
-                              deflate=deflate, seed=seed, bounds=bounds)
+    mu, bounds = kpm_probe_moments(d, sigma, colour=colour, realisations=realisations,
+                                   n_moments=n_moments, deflate=deflate, seed=seed,
+                                   bounds=bounds)
+    g_atoms += vdos_from_moments(mu, nu_grid, sigma, bounds, n_total)
     diagnostics.update(n_colours=int(colour.max()) + 1, realisations=realisations,
-                       kpm_seconds=time.perf_counter() - t0,
+                       n_moments=n_moments, kpm_seconds=time.perf_counter() - t0,
                        nu_max_THz=float(eigenvalue_to_thz(bounds[1] / 1.02)))
-    del d, deflate
+    p_kpm: dict[float, np.ndarray] = {}
+    if fractions and low is None:
+        p_kpm, cuts = kpm_participation(mu, bounds, p_sigma, fractions, n_total)
+        diagnostics.update(p_method="kpm", p_sigma_THz=p_sigma,
+                           p_cut_THz={fraction_column(f): c for f, c in cuts.items()})
+    elif fractions:
+        diagnostics["p_method"] = "exact_lu"
+    del d, deflate, mu
     band = resolve_band(band, band_start, low.nu if low is not None else None, sigma)
     diagnostics["band_THz"] = list(band)
     vdos, atoms, units = _stage_tables(frame, g_atoms, nu_grid, band, potential)
     for f in fractions:
         atoms[fraction_column(f)] = (participation_fraction(low, f) if low is not None
-                                     else np.full(frame.n_atoms, np.nan))
+                                     else p_kpm[f])
         units[fraction_column(f)] = ""
     diagnostics["nu_peak_THz"] = float(nu_grid[np.argmax(vdos["g"])])
     if curve_atoms > 0:
@@ -270,4 +293,4 @@ def boson_peak_stage(data_file: str | os.PathLike, *, potential: Mapping[str, An
         data_file, probe_distance=sparse.get("probe_distance", 9.0),
         realisations=sparse.get("realisations", 2), n_moments=sparse.get("n_moments"),
         tol=sparse.get("tol", 1e-4), max_lu_atoms=sparse.get("max_lu_atoms", 5000),
-        seed=sparse.get("seed", 0), **common)
+        seed=sparse.get("seed", 0), p_sigma=sparse.get("p_sigma"), **common)
