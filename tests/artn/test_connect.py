@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_artn import MB_MINIMA, MB_PARAMS, MB_SADDLES, _mb_minimum, muller_brown
 
 from igd.artn.connect import back_side, check_connected, max_distance, near_minimum
 from igd.artn.params import make_params
 from igd.artn.relax import relax
 from igd.artn.search import artn_search
-
-from test_artn import MB_MINIMA, MB_PARAMS, MB_SADDLES, _mb_minimum, muller_brown
 
 TOLS = {"same_minimum_tol": 0.1, "connect_energy_tol": 0.01}
 
@@ -99,7 +98,7 @@ def test_tilted_double_well_connected_below_and_elsewhere():
     conn = check_connected(prov, fake, v, x0, e0, p)
     assert not conn.connected and conn.reason == "below" and conn.energy < -0.01
     full = _counted(tilted_double_well)
-    xe, ee, _, ok = relax(full, back_side(fake, x0, v, p["final_push"]), p)
+    xe, _, _, ok = relax(full, back_side(fake, x0, v, p["final_push"]), p)
     assert ok and xe[0, 0] < -1.0 and conn.calls == prov.calls < full.calls
 
     strict = {**p, "same_minimum_tol": 0.0}
