@@ -130,6 +130,7 @@ def main() -> None:
     ap.add_argument("--atoms", type=int, default=10, help="random atoms searched")
     ap.add_argument("--events", type=int, default=4, help="events per atom")
     ap.add_argument("--seed", type=int, default=2024, help="seeds the choice of atoms")
+    ap.add_argument("--ids", type=int, nargs="*", help="these atom ids instead (1-based)")
     ap.add_argument("--search-seed", type=int, default=SEARCH_SEED)
     ap.add_argument("--params", default="{}", help="JSON overrides of ARTn parameters")
     ap.add_argument("--out", default=None, help="write the events table here (Parquet)")
@@ -142,8 +143,9 @@ def main() -> None:
         return
 
     frame = read_lammps_data(args.data)
-    atom_ids = np.sort(np.random.default_rng(args.seed).choice(frame.ids, args.atoms,
-                                                               replace=False))
+    atom_ids = np.sort(args.ids or np.random.default_rng(args.seed).choice(
+        frame.ids, args.atoms, replace=False))
+    args.atoms = len(atom_ids)
     with LammpsForces(args.data, POTENTIAL, root=ROOT) as provider:
         e0, f0 = provider(frame.positions)
         provider.quiet()

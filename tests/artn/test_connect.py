@@ -12,7 +12,7 @@ from igd.artn.params import make_params
 from igd.artn.relax import relax
 from igd.artn.search import artn_search
 
-TOLS = {"same_minimum_tol": 0.1, "connect_energy_tol": 0.01}
+TOLS = {"same_minimum_tol": 0.1, "connect_energy_tol": 0.01}  # planted, not the defaults
 
 
 def tilted_double_well(pos: np.ndarray) -> tuple[float, np.ndarray]:
