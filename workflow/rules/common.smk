@@ -139,13 +139,13 @@ def rule_resources(rule_name, mpi=False):
 
 
 def artn_search_params():
-    """``artn.search`` without the local-mode keys when the search is not local (so that
-    changing them reruns nothing)."""
+    """``artn.search`` without the local-mode keys when the search is not local and
+    without the ``connect_`` keys when ``relax_final`` is off (so that changing them
+    reruns nothing)."""
     search = config["artn"]["search"]
-    if search["local"]:
-        return search
-    return {k: v for k, v in search.items() if not k.startswith("local_")
-            and k != "frozen_shell"}
+    return {k: v for k, v in search.items()
+            if search["local"] or not (k.startswith("local_") or k == "frozen_shell")
+            if search["relax_final"] or not k.startswith("connect_")}
 
 
 def all_outputs():

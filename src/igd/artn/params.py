@@ -50,11 +50,14 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "min_barrier": 1e-3,         # eV, smaller barriers count as "collapsed"
     "collapse_tol": 0.05,        # Å, saddle whose max displacement from x0 is below: collapsed
     "moved_threshold": 0.1,      # Å, an atom "moved" if displaced more at the saddle
-    "relax_final": False,        # relax both sides of the saddle to reject leading back
-    "final_push": 0.1,           # Å, displacement off the saddle along ±v before relaxing
-    "final_force_tol": 0.01,     # eV/Å, minimisation tolerance on each side
-    "max_relax_steps": 1000,     # FIRE steps per side
-    "same_minimum_tol": 0.1,     # Å, max per-atom distance for "same minimum as x0"
+    "relax_final": False,        # check that the saddle connects to x0: relax its back side
+    #   (the side towards x0) until decided (igd.artn.connect); else "not-connected"
+    "final_push": 0.1,           # Å, displacement off the saddle along −v before relaxing
+    "final_force_tol": 0.01,     # eV/Å, a back side relaxed this far is at its minimum
+    "max_relax_steps": 1000,     # FIRE steps of the back side at most (then: not connected)
+    "same_minimum_tol": 0.1,     # Å, max per-atom distance from x0 of "the same minimum"
+    "connect_energy_tol": 0.02,  # eV, |E − E_IS| of "the same minimum" (FIRE stops back
+    #   sides 7–10 meV above E_IS along soft modes: bench_artn_backside.py)
     # --- local mode (igd.artn.driver.search_atoms_local) ---
     "local": False,              # search on a carved sphere instead of the whole box
     "local_radius": 20.0,        # Å, atoms closer to the central atom move (20 Å, no

@@ -4,7 +4,7 @@ direction and to the rigid translations, and a plain FIRE minimisation."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -100,15 +100,20 @@ def make_fire(p: Mapping[str, Any]) -> Fire:
     return Fire(dt=p["fire_dt"], dt_max=p["fire_dt_max"], max_move=p["max_move"])
 
 
-def relax(provider: ForceProvider, x: np.ndarray, p: Mapping[str, Any]
+def relax(provider: ForceProvider, x: np.ndarray, p: Mapping[str, Any],
+          watch: Callable[[np.ndarray, float, np.ndarray], bool] | None = None
           ) -> tuple[np.ndarray, float, np.ndarray, bool]:
-    """FIRE minimisation to max per-atom |F| < ``final_force_tol``. Returns (x, E, F, ok)."""
+    """FIRE minimisation to max per-atom |F| < ``final_force_tol`` (eV/Å), at most
+    ``max_relax_steps`` steps. ``watch(x, E, F)`` (optional) sees every point, the start
+    included, and stops the relaxation early by returning True (e.g. once the outcome is
+    decided). Returns (x, E, F, ok): ok if the force tolerance was reached."""
     fire = make_fire(p)
     e, f = provider(x)
-    for _ in range(int(p["max_relax_steps"])):
-        if max_atom_force(f) < p["final_force_tol"]:
-            return x, e, f, True
+    for step in range(int(p["max_relax_steps"]) + 1):
+        if watch is not None and watch(x, e, f):
+            break
+        if max_atom_force(f) < p["final_force_tol"] or step == p["max_relax_steps"]:
+            break
         x = x + fire.step(f)
         e, f = provider(x)
     return x, e, f, max_atom_force(f) < p["final_force_tol"]
-

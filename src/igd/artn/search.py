@@ -40,12 +40,12 @@ One search (:func:`artn_search`):
 3. **Checks**: a last Lanczos gives the eigenvalue at the saddle (must be negative), a
    deflated one the second eigenvalue (must not be below ``second_mode_tol``), the
    barrier ``ΔQ = E_saddle − E_IS`` must exceed ``min_barrier`` and the saddle must have
-   moved away from the minimum; optionally (``relax_final``) both sides of the saddle are
-   relaxed to minima and a saddle whose two sides lead back to the initial minimum
-   (``leads-back``), or neither (``not-connected``), is rejected.
+   moved away from the minimum; optionally (``relax_final``) the side of the saddle
+   towards the initial minimum is relaxed until it is decided whether it returns there
+   (:mod:`igd.artn.connect`); a saddle whose back side does not is ``not-connected``.
 
 Every failure is a status string, never an exception: ``converged``, ``no-activation``,
-``max-iterations``, ``lost-curvature``, ``collapsed``, ``not-saddle``, ``leads-back``,
+``max-iterations``, ``lost-curvature``, ``collapsed``, ``not-saddle``,
 ``not-connected``, ``higher-order``, ``max-force-calls``, ``error``. Force calls are counted (including the
 Lanczos ones).
 """
@@ -58,10 +58,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from igd.artn.connect import check_connected
 from igd.artn.lanczos import lanczos_lowest
 from igd.artn.params import make_params
 from igd.artn.provider import BudgetExceeded, CountingProvider, ForceProvider, max_atom_force
-from igd.artn.relax import Fire, constraint_basis, make_fire, perp_max_force, relax
+from igd.artn.relax import Fire, constraint_basis, make_fire, perp_max_force
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,9 @@ class SearchResult:
     saddle_steps: int = 0
     max_disp: float = np.nan         # max per-atom |x − x0| at the last point
     n_moved: int = 0                 # atoms with |x − x0| > moved_threshold
-    e_final: float = np.nan          # energy of the minimum beyond the saddle (relax_final)
+    back_energy: float = np.nan      # E − E_IS where the back side's check stopped (relax_final)
+    back_distance: float = np.nan    # max per-atom |x − x0| there (relax_final)
+    connect_calls: int = 0           # force calls of that check (part of force_calls)
     positions: np.ndarray | None = None
     eigenvector: np.ndarray | None = None   # lowest mode at the saddle (unit, like x)
     message: str = ""
@@ -299,19 +302,12 @@ def _saddle(prov: CountingProvider, x0: np.ndarray, e0: float, x: np.ndarray, e:
             res.status = "collapsed"
             return
         if p["relax_final"]:
-            same = []
-            energies = []
-            for sign in (1.0, -1.0):
-                xm, em, _, _ = relax(prov, x + sign * p["final_push"] * eigvec, p)
-                same.append(np.sqrt(((xm - x0) ** 2).sum(axis=1)).max() < p["same_minimum_tol"])
-                energies.append(em)
-            if all(same):
-                res.status = "leads-back"
-                return
-            if not any(same):
+            conn = check_connected(prov, x, eigvec, x0, e0, p)
+            res.connect_calls = conn.calls
+            res.back_energy, res.back_distance = conn.energy, conn.distance
+            if not conn.connected:
                 res.status = "not-connected"
                 return
-            res.e_final = energies[1] if same[0] else energies[0]
         res.status = "converged"
         res.barrier = barrier
         return

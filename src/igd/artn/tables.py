@@ -18,7 +18,8 @@ EVENTS_UNITS = {
     "barrier": "eV", "e_saddle": "eV", "eigenvalue": "eV/Å^2", "eigenvalue_2": "eV/Å^2",
     "max_force": "eV/Å",
     "force_calls": "", "basin_steps": "", "saddle_steps": "", "max_disp": "Å",
-    "n_moved": "", "e_final": "eV", "wall_s": "s",
+    "n_moved": "", "back_energy": "eV", "back_distance": "Å", "connect_calls": "",
+    "wall_s": "s",
     "barrier_search": "eV", "refine_calls": "",
 }
 EVENTS_COLUMNS = list(EVENTS_UNITS)
@@ -40,7 +41,9 @@ def event_row(atom_id: int, atom_type: int, event: int, attempt: int, res: Searc
             "max_force": res.max_force,
             "force_calls": res.force_calls, "basin_steps": res.basin_steps,
             "saddle_steps": res.saddle_steps, "max_disp": res.max_disp,
-            "n_moved": res.n_moved, "e_final": res.e_final, "wall_s": wall,
+            "n_moved": res.n_moved, "back_energy": res.back_energy,
+            "back_distance": res.back_distance, "connect_calls": res.connect_calls,
+            "wall_s": wall,
             "barrier_search": res.barrier, "refine_calls": 0}
 
 
