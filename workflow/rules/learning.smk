@@ -16,12 +16,7 @@ MODELS = list(DEFAULT_MODELS)
 TEST_SAMPLES = LEARNING["test_samples"] or SAMPLES[-1:]
 TRAIN_SAMPLES = [s for s in SAMPLES if s not in TEST_SAMPLES]
 PREDICT_SAMPLES = []
-
-
-def has_labels(sample):
-    return True
-
-
+has_labels = lambda sample: True  # noqa: E731
 # ---- END samples contract ---------------------------------------------------------------
 
 # learn's samples, in the sheet's order (the order decides the random training selection)
@@ -45,14 +40,12 @@ if LEARNING["model_file"]:
             raise WorkflowError(f"invalid config: learning.model_file: {err}") from None
 
 
-def labels_input(wildcards):
-    """A sample's AQS labels, or nothing for a sample without them (has_labels)."""
-    return f"results/{wildcards.sample}/labels.parquet" if has_labels(wildcards.sample) else []
-
-
 rule features:
     input:
-        labels=labels_input,
+        # AQS labels, or none for a sample without them (has_labels)
+        labels=lambda wc: (
+            f"results/{wc.sample}/labels.parquet" if has_labels(wc.sample) else []
+        ),
         structure="results/{sample}/structure.parquet",
         vmsd=expand("results/{{sample}}/vmsd/{T}K.parquet", T=VMSD_TEMPERATURES),
         barriers="results/{sample}/artn/barriers.parquet",
