@@ -251,7 +251,8 @@ def test_learning_scripts_end_to_end(tmp_path):
     learn_dir = res / "learning"
     out = Record(metrics=str(learn_dir / "metrics.json"), igd=str(learn_dir / "igd.parquet"),
                  cv_grid=str(learn_dir / "cv_grid.parquet"),
-                 models=[str(learn_dir / f"model_{m}.joblib") for m in models])
+                 model=str(learn_dir / "igd_model.skops"),
+                 models=[str(learn_dir / f"model_{m}.skops") for m in models[1:]])
     params = dict(samples=samples, models=models, test_samples=["s2"], log2C=[0.0, 2.0],
                   log2gamma=[-3.0], cv_folds=3, cv_max_rows=None, nan_policy="drop",
                   chi_fraction=0.05, cache_size_mb=100, seed=5)
@@ -272,13 +273,25 @@ def test_learning_scripts_end_to_end(tmp_path):
     assert metrics["all"]["roc_auc"] > 0.6                # the latent softness is learnable
     cv = read_table(learn_dir / "cv_grid.parquet")
     assert len(cv) == 2 * len(models)
-    import joblib
+    from igd.learning.model import load_model
 
-    pipe = joblib.load(learn_dir / "model_vmsd.joblib")
+    pipe = load_model(learn_dir / "model_vmsd.skops").pipeline
     f2 = read_table(res / "s2" / "features.parquet")
     ok = f2["complete"].to_numpy()
     dec = pipe.decision_function(f2.loc[ok, ["vmsd_100K", "vmsd_300K"]].to_numpy())
     np.testing.assert_allclose(dec, igd.loc[igd["sample"] == "s2", "igd_vmsd"].to_numpy()[ok])
+
+    # rule predict: the saved IGD model on the held-out sample gives learn's IGD and metrics
+    pout = Record(predicted=str(res / "s2/learning/predicted.parquet"),
+                  metrics=str(res / "s2/learning/metrics.json"))
+    run_job(lt.predict, "predict", dict(features=str(res / "s2/features.parquet"),
+                                        model=str(learn_dir / "igd_model.skops")),
+            pout, dict(chi_fraction=0.05), log=logs / "predict.log", wildcards=dict(sample="s2"))
+    pred = read_table(pout.predicted)
+    np.testing.assert_allclose(pred["igd"], igd.loc[igd["sample"] == "s2", "igd"])
+    pm = json.loads((res / "s2/learning/metrics.json").read_text())
+    assert pm["labelled"] and pm["metrics"]["roc_auc"] == pytest.approx(
+        metrics["all"]["roc_auc"])
 
     # rule analysis
     analysis = {"corr_r_max": 6.0, "corr_dr": 0.25, "corr_fit_r_min": 1.0,

@@ -295,12 +295,11 @@ def test_cv_subsample_then_refit_on_full_training_set():
 def test_outputs_write_with_units(tmp_path):
     import json
 
-    import joblib
-
     from igd.common.io import read_table, write_json, write_table
     from igd.learning.metrics import json_safe_metrics
     from igd.learning.features import feature_units
-    from igd.learning.svm import CV_UNITS, save_pipeline
+    from igd.learning.model import load_model, model_from_training, save_model
+    from igd.learning.svm import CV_UNITS
 
     labels, structure, vmsd, barriers, atoms = stage_tables()
     table, _ = assemble_features(labels, structure, vmsd, barriers, atoms)
@@ -317,8 +316,10 @@ def test_outputs_write_with_units(tmp_path):
     assert set(metrics) == {"all", "G"}
     assert json_safe_metrics({"chi": math.inf, "x": {"y": math.nan}}) == {
         "chi": None, "x": {"y": None}}
-    save_pipeline(res.models["all"].pipeline, tmp_path / "all.joblib")
-    pipe = joblib.load(tmp_path / "all.joblib")
+    save_model(model_from_training(res.models["all"], families=["G", "S2", "vmsd", "dQ"],
+                                   params={}, metrics=res.metrics["all"], provenance={}),
+               tmp_path / "all.skops")
+    pipe = load_model(tmp_path / "all.skops").pipeline
     cols = res.models["all"].feature_columns
     X = synthetic_features()["s2"][cols].to_numpy()
     np.testing.assert_allclose(pipe.decision_function(X),

@@ -1,18 +1,51 @@
-# Stage 6 (PROTOCOL §6): feature tables, the IGD SVM and its ablations
-# (tasks: igd.learning.tasks).
+# Stage 6 (PROTOCOL §6): feature tables, the IGD SVM and its ablations, the saved IGD
+# model and its predictions (tasks: igd.learning.tasks).
+
+from pathlib import Path
 
 from igd.common.config import grid
+from igd.learning.model import ModelFileError, load_model
 from igd.learning.svm import DEFAULT_MODELS
 
 LEARNING = config["learning"]
 MODELS = list(DEFAULT_MODELS)
+
+# ---- BEGIN samples contract (placeholder until the samples sheet, issue #22 items 1-3,
+# defines these in common.smk; the lead swaps this block out at the merge) -------------
 # held-out sample(s): the config's list, by default the last sample (paper: sample 10)
 TEST_SAMPLES = LEARNING["test_samples"] or SAMPLES[-1:]
+TRAIN_SAMPLES = [s for s in SAMPLES if s not in TEST_SAMPLES]
+PREDICT_SAMPLES = []
+has_labels = lambda sample: True  # noqa: E731
+# ---- END samples contract ---------------------------------------------------------------
+
+# learn's samples, in the sheet's order (the order decides the random training selection)
+LEARN_SAMPLES = [s for s in SAMPLES if s in TRAIN_SAMPLES or s in TEST_SAMPLES]
+# The full IGD model goes to igd_model.skops, the single-family ablations to
+# model_<name>.skops (igd.learning.model; skops, never pickle).
+IGD_MODEL = "all"
+ABLATIONS = [m for m in MODELS if m != IGD_MODEL]
+# The model that `predict` applies: this run's, or learning.model_file (a model trained
+# elsewhere; then `predict` needs no `learn`). A missing or unloadable file stops here,
+# before any job.
+MODEL_FILE = LEARNING["model_file"] or "results/learning/igd_model.skops"
+if LEARNING["model_file"]:
+    if not Path(MODEL_FILE).is_file():
+        raise WorkflowError(f"invalid config: learning.model_file = {MODEL_FILE!r}: no "
+                            f"such file (relative paths start at {Path.cwd()})")
+    if workflow.is_main_process:
+        try:
+            load_model(MODEL_FILE)
+        except ModelFileError as err:
+            raise WorkflowError(f"invalid config: learning.model_file: {err}") from None
 
 
 rule features:
     input:
-        labels="results/{sample}/labels.parquet",
+        # AQS labels, or none for a sample without them (has_labels)
+        labels=lambda wc: (
+            f"results/{wc.sample}/labels.parquet" if has_labels(wc.sample) else []
+        ),
         structure="results/{sample}/structure.parquet",
         vmsd=expand("results/{{sample}}/vmsd/{T}K.parquet", T=VMSD_TEMPERATURES),
         barriers="results/{sample}/artn/barriers.parquet",
@@ -41,14 +74,15 @@ rule features:
 
 rule learn:
     input:
-        features=expand("results/{sample}/features.parquet", sample=SAMPLES),
+        features=expand("results/{sample}/features.parquet", sample=LEARN_SAMPLES),
     output:
         metrics="results/learning/metrics.json",
         igd="results/learning/igd.parquet",
         cv_grid="results/learning/cv_grid.parquet",
-        models=expand("results/learning/model_{model}.joblib", model=MODELS),
+        model="results/learning/igd_model.skops",
+        models=expand("results/learning/model_{model}.skops", model=ABLATIONS),
     params:
-        samples=SAMPLES,
+        samples=LEARN_SAMPLES,
         models=MODELS,
         test_samples=TEST_SAMPLES,
         log2C=grid(LEARNING["log2C"]),
@@ -70,3 +104,24 @@ rule learn:
         ENV
     script:
         "../scripts/learn.py"
+
+
+rule predict:
+    input:
+        features="results/{sample}/features.parquet",
+        model=MODEL_FILE,
+    output:
+        predicted="results/{sample}/learning/predicted.parquet",
+        metrics="results/{sample}/learning/metrics.json",
+    params:
+        chi_fraction=LEARNING["chi_fraction"],
+    log:
+        "results/logs/{sample}/predict.log",
+    benchmark:
+        "results/benchmarks/{sample}/predict.tsv"
+    resources:
+        **rule_resources("predict"),
+    conda:
+        ENV
+    script:
+        "../scripts/predict.py"

@@ -12,7 +12,8 @@ vmsd   ``vmsd_``  vibrational MSD at temperature T            (20)  Å²
 dQ     ``dQ_``    sorted ARTn activation energies ΔQ_1…ΔQ_n   (24)  eV
 ====== ========== ================================================ =====
 
-Label convention: +1 rearranged (max ΔD²min above the threshold), −1 not.
+Label convention: +1 rearranged (max ΔD²min above the threshold), −1 not. A sample
+without AQS labels (a glass the saved model predicts) has no ``label`` column.
 
 Missing features (``nan_policy``, :data:`NAN_POLICIES`). ARTn searches can fail, leaving
 NaN barriers (and any stage could, in principle, leave NaN). NaN never reaches the SVM
@@ -76,7 +77,8 @@ def feature_units(columns: Iterable[str]) -> dict[str, str]:
     return {c: units[c] for c in columns if c in units}
 
 
-def _check_ids(name: str, df: pd.DataFrame, ref_ids: np.ndarray) -> None:
+def _check_ids(name: str, df: pd.DataFrame, ref_ids: np.ndarray, ref: str = "labels"
+               ) -> None:
     if "id" not in df.columns:
         raise FeatureMismatchError(f"{name} table has no 'id' column")
     ids = df["id"].to_numpy()
@@ -89,12 +91,13 @@ def _check_ids(name: str, df: pd.DataFrame, ref_ids: np.ndarray) -> None:
     extra = np.setdiff1d(ids, ref_ids)
     if missing.size or extra.size:
         raise FeatureMismatchError(
-            f"{name} table does not hold the atoms of the labels table: "
+            f"{name} table does not hold the atoms of the {ref} table: "
             f"{missing.size} id(s) missing {missing[:10].tolist()}, "
             f"{extra.size} unexpected id(s) {extra[:10].tolist()}")
 
 
-def _check_types(name: str, df: pd.DataFrame, ref: pd.Series) -> None:
+def _check_types(name: str, df: pd.DataFrame, ref: pd.Series, ref_name: str = "labels"
+                 ) -> None:
     if "type" not in df.columns:
         return
     t = df.set_index("id")["type"].reindex(ref.index)
@@ -102,17 +105,17 @@ def _check_types(name: str, df: pd.DataFrame, ref: pd.Series) -> None:
     if bad.any():
         ids = ref.index.to_numpy()[bad]
         raise FeatureMismatchError(
-            f"{name} table disagrees with the labels table on the type of {bad.sum()} "
+            f"{name} table disagrees with the {ref_name} table on the type of {bad.sum()} "
             f"atom(s), ids {ids[:10].tolist()}")
 
 
-def assemble_features(labels_df: pd.DataFrame, structure_df: pd.DataFrame,
+def assemble_features(labels_df: pd.DataFrame | None, structure_df: pd.DataFrame,
                       vmsd_tables: Mapping[float, pd.DataFrame],
                       barriers_df: pd.DataFrame, types: pd.DataFrame | None = None, *,
                       nan_policy: str = "drop",
                       expected_counts: Mapping[str, int] | None = None
                       ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """One sample's feature table: ``id, type, label, dd2min_max, complete`` + features.
+    """One sample's feature table: ``id, type, [label, dd2min_max], complete`` + features.
 
     Inputs (one row per atom each; the output contract tables of PROTOCOL §11):
     ``labels_df`` (``id, type, dd2min_max, rearranged``), ``structure_df`` (``id, G_*,
@@ -123,6 +126,9 @@ def assemble_features(labels_df: pd.DataFrame, structure_df: pd.DataFrame,
     table and the ids. ``expected_counts`` {family: n} checks the number of columns per
     family against the config.
 
+    ``labels_df`` None (a glass to be predicted, without AQS): the table has no ``label``
+    and no ``dd2min_max`` column, and ``types`` (required then) gives the atoms.
+
     Rows are ordered by id; columns in the paper's order G, S2, vmsd (ascending T), dQ.
     ``label`` is +1 (rearranged) / −1; ``complete`` is False for atoms with any NaN
     feature. Returns ``(table, report)``; the report counts incomplete atoms per family.
@@ -130,32 +136,35 @@ def assemble_features(labels_df: pd.DataFrame, structure_df: pd.DataFrame,
     """
     if nan_policy not in NAN_POLICIES:
         raise ValueError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")
-    for col in ("id", "type", "rearranged"):
-        if col not in labels_df.columns:
-            raise FeatureMismatchError(f"labels table has no {col!r} column")
-    lab = labels_df.sort_values("id").reset_index(drop=True)
+    if labels_df is None and types is None:
+        raise FeatureMismatchError("without a labels table the atoms table (id, type) "
+                                   "is needed")
+    ref, ref_df = ("labels", labels_df) if labels_df is not None else ("types", types)
+    for col in ("id", "type", "rearranged")[:3 if labels_df is not None else 2]:
+        if col not in ref_df.columns:
+            raise FeatureMismatchError(f"{ref} table has no {col!r} column")
+    lab = ref_df.sort_values("id").reset_index(drop=True)
     ref_ids = lab["id"].to_numpy()
     if np.unique(ref_ids).size != ref_ids.size:
-        raise FeatureMismatchError("labels table has duplicate atom ids")
+        raise FeatureMismatchError(f"{ref} table has duplicate atom ids")
     ref_types = lab.set_index("id")["type"]
 
     tables = [("structure", structure_df), ("barriers", barriers_df)]
     tables += [(f"vmsd {float(T):g} K", df) for T, df in vmsd_tables.items()]
-    if types is not None:
+    if types is not None and labels_df is not None:
         tables.append(("types", types))
     for name, df in tables:
-        _check_ids(name, df, ref_ids)
-        _check_types(name, df, ref_types)
+        _check_ids(name, df, ref_ids, ref)
+        _check_types(name, df, ref_types, ref)
 
     def aligned(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
         return df.set_index("id")[cols].reindex(ref_ids).reset_index(drop=True)
 
-    parts = [pd.DataFrame({
-        "id": ref_ids,
-        "type": lab["type"].to_numpy(),
-        "label": np.where(lab["rearranged"].to_numpy(dtype=bool), 1, -1).astype(np.int8),
-    })]
-    if "dd2min_max" in lab.columns:
+    parts = [pd.DataFrame({"id": ref_ids, "type": lab["type"].to_numpy()})]
+    if labels_df is not None:
+        parts[0]["label"] = np.where(lab["rearranged"].to_numpy(dtype=bool), 1,
+                                     -1).astype(np.int8)
+    if labels_df is not None and "dd2min_max" in lab.columns:
         parts.append(lab[["dd2min_max"]].reset_index(drop=True))
     parts.append(aligned(structure_df, family_columns(structure_df.columns, ["G"])))
     parts.append(aligned(structure_df, family_columns(structure_df.columns, ["S2"])))
@@ -208,15 +217,20 @@ def assemble_features_from_files(labels, structure, vmsd: Mapping[float, Any], b
                                  ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """:func:`assemble_features` on the stage output files (Parquet paths) of one sample.
 
-    ``vmsd`` maps temperature (K) → path; ``atoms`` (optional) is the glass atoms table,
-    of which only ``id, type`` are read. Every file whose metadata names a sample
-    (``params.sample``) must name ``sample``; a table from another sample, with missing,
-    extra or duplicate atoms, or disagreeing atom types raises
-    :class:`FeatureMismatchError` naming the file and the atom ids.
+    ``vmsd`` maps temperature (K) → path; ``atoms`` (optional, required if ``labels`` is
+    None: a sample without AQS labels) is the glass atoms table, of which only ``id,
+    type`` are read. Every file whose metadata names a sample (``params.sample``) must
+    name ``sample``; a table from another sample, with missing, extra or duplicate atoms,
+    or disagreeing atom types raises :class:`FeatureMismatchError` naming the file and
+    the atom ids.
     """
     from igd.common.io import read_metadata, read_table  # noqa: PLC0415
 
-    files = [("labels", labels), ("structure", structure), ("barriers", barriers)]
+    if labels is None and atoms is None:
+        raise FeatureMismatchError(f"{sample or ''}: without labels the atoms table is "
+                                   "needed".strip())
+    files = [("labels", labels)] if labels is not None else []
+    files += [("structure", structure), ("barriers", barriers)]
     files += [(f"vmsd {float(T):g} K", p) for T, p in vmsd.items()]
     if atoms is not None:
         files.append(("types", atoms))
@@ -229,21 +243,24 @@ def assemble_features_from_files(labels, structure, vmsd: Mapping[float, Any], b
                     f"(params.sample in its metadata)")
     tables = {name: read_table(path, columns=["id", "type"] if name == "types" else None)
               for name, path in files}
-    lab = tables["labels"]
+    ref_name, ref_path = ("labels", labels) if labels is not None else ("types", atoms)
+    lab = tables[ref_name]
     if "id" in lab.columns and "type" in lab.columns:
         lab = lab.sort_values("id")
         ref_ids, ref_types = lab["id"].to_numpy(), lab.set_index("id")["type"]
-        for name, path in files[1:]:
+        for name, path in files:
+            if name == ref_name:
+                continue
             try:
-                _check_ids(name, tables[name], ref_ids)
-                _check_types(name, tables[name], ref_types)
+                _check_ids(name, tables[name], ref_ids, ref_name)
+                _check_types(name, tables[name], ref_types, ref_name)
             except FeatureMismatchError as err:
-                raise FeatureMismatchError(f"{path}: {err} ({labels})") from None
+                raise FeatureMismatchError(f"{path}: {err} ({ref_path})") from None
     try:
         return assemble_features(
-            tables["labels"], tables["structure"],
+            tables.get("labels"), tables["structure"],
             {T: tables[f"vmsd {float(T):g} K"] for T in vmsd}, tables["barriers"],
             tables.get("types"), nan_policy=nan_policy, expected_counts=expected_counts)
     except FeatureMismatchError as err:
-        raise FeatureMismatchError(f"{sample or ''} {err} (inputs: {labels}, …)".strip()) \
+        raise FeatureMismatchError(f"{sample or ''} {err} (inputs: {ref_path}, …)".strip()) \
             from None

@@ -126,7 +126,10 @@ class TrainedModel:
     metrics: dict[str, Any] = field(default_factory=dict)
 
 
-def _usable(df: pd.DataFrame, cols: list[str], nan_policy: str) -> np.ndarray:
+def usable_atoms(df: pd.DataFrame, cols: list[str], nan_policy: str) -> np.ndarray:
+    """Atoms (bool, one per row of ``df``) that get an IGD under ``nan_policy``: all for
+    ``impute_train_median``, those with finite ``cols`` otherwise (``error``: raises if
+    any is not finite)."""
     finite = np.isfinite(df[cols].to_numpy(dtype=float)).all(axis=1)
     if nan_policy == "impute_train_median":
         return np.ones(len(df), dtype=bool)
@@ -174,7 +177,7 @@ def train_igd(features: Mapping[str, pd.DataFrame], *, test_samples: Sequence[st
         raise ValueError("no training sample left after holding out the test sample(s)")
     cols = list(feature_columns)
     if usable is None:
-        usable = {s: _usable(df, cols, nan_policy) for s, df in features.items()}
+        usable = {s: usable_atoms(df, cols, nan_policy) for s, df in features.items()}
     labels = {s: df["label"].to_numpy() for s, df in features.items()}
     if train_masks is None:
         train_masks = select_training_atoms(labels, usable, train_samples, seed)
@@ -266,6 +269,12 @@ class LearningResult:
     models: dict[str, TrainedModel]
 
     @property
+    def igd_name(self) -> str:
+        """The model whose decision values are the column ``igd``: ``all`` (the IGD) if
+        trained, else the first."""
+        return "all" if "all" in self.models else next(iter(self.models))
+
+    @property
     def units(self) -> dict[str, str]:
         return {c: "" for c in self.igd.columns}
 
@@ -286,12 +295,16 @@ def run_learning(features: Mapping[str, pd.DataFrame], *, test_samples: Sequence
     same grid, folds and seed. Outputs map onto the
     contract: ``result.igd`` → ``results/learning/igd.parquet`` (units
     ``result.units``), ``result.metrics`` → ``metrics.json``, ``result.cv_grid`` → a CV
-    grid table (units :data:`CV_UNITS`), ``result.models[m].pipeline`` → joblib
-    (:func:`save_pipeline`).
+    grid table (units :data:`CV_UNITS`), ``result.models[m]`` → a skops model file
+    (:func:`igd.learning.model.save_model`).
     """
     models = dict(DEFAULT_MODELS if models is None else models)
     if nan_policy not in NAN_POLICIES:
         raise ValueError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")
+    unlabelled = [s for s, df in features.items() if "label" not in df.columns]
+    if unlabelled:
+        raise ValueError(f"samples {unlabelled} have no labels (features without a 'label' "
+                         "column): they can be predicted, not trained or tested on")
     first = next(iter(features.values()))
     cols_by_model = {m: family_columns(first.columns, fams) for m, fams in models.items()}
     for m, cols in cols_by_model.items():
@@ -302,7 +315,7 @@ def run_learning(features: Mapping[str, pd.DataFrame], *, test_samples: Sequence
         if miss:
             raise FeatureMismatchError(f"sample {s} lacks feature columns {miss[:10]}")
     all_cols = sorted({c for cs in cols_by_model.values() for c in cs})
-    usable = {s: _usable(df, all_cols, nan_policy) for s, df in features.items()}
+    usable = {s: usable_atoms(df, all_cols, nan_policy) for s, df in features.items()}
     labels = {s: df["label"].to_numpy() for s, df in features.items()}
     train_samples = [s for s in features if s not in set(test_samples)]
     masks = select_training_atoms(labels, usable, train_samples, seed)
@@ -316,21 +329,13 @@ def run_learning(features: Mapping[str, pd.DataFrame], *, test_samples: Sequence
                                nan_policy=nan_policy, chi_fraction=chi_fraction,
                                cache_size_mb=cache_size_mb, name=m, train_masks=masks,
                                usable=usable, cv_max_rows=cv_max_rows)
-    base_name = "all" if "all" in trained else next(iter(trained))
-    igd = trained[base_name].igd.copy()
-    for m, t in trained.items():
-        igd[f"igd_{m}"] = t.igd["igd"].to_numpy()
     metrics = {m: json_safe_metrics({**t.metrics, "model": m, "families": list(models[m])})
                for m, t in trained.items()}
     cv_grid = pd.concat([t.cv_grid for t in trained.values()], ignore_index=True)
-    return LearningResult(igd=igd, metrics=metrics, cv_grid=cv_grid, models=trained)
+    result = LearningResult(igd=pd.DataFrame(), metrics=metrics, cv_grid=cv_grid,
+                            models=trained)
+    result.igd = trained[result.igd_name].igd.copy()
+    for m, t in trained.items():
+        result.igd[f"igd_{m}"] = t.igd["igd"].to_numpy()
+    return result
 
-
-def save_pipeline(pipeline: Any, path) -> None:
-    """Persist a fitted pipeline with joblib, atomically."""
-    import joblib
-
-    from igd.common.io import atomic_path
-
-    with atomic_path(path) as tmp:
-        joblib.dump(pipeline, tmp)
