@@ -6,8 +6,8 @@ from igd.learning.svm import DEFAULT_MODELS
 
 LEARNING = config["learning"]
 MODELS = list(DEFAULT_MODELS)
-# held-out sample(s): the config's list, by default the last sample (paper: sample 10)
-TEST_SAMPLES = LEARNING["test_samples"] or SAMPLES[-1:]
+# held-out sample(s): TEST_SAMPLES of the samples sheet (common.smk; generated: the
+# config's learning.test_samples, by default the last sample, paper: sample 10)
 
 
 rule features:
@@ -41,14 +41,14 @@ rule features:
 
 rule learn:
     input:
-        features=expand("results/{sample}/features.parquet", sample=SAMPLES),
+        features=expand("results/{sample}/features.parquet", sample=STUDY_SAMPLES),
     output:
         metrics="results/learning/metrics.json",
         igd="results/learning/igd.parquet",
         cv_grid="results/learning/cv_grid.parquet",
         models=expand("results/learning/model_{model}.joblib", model=MODELS),
     params:
-        samples=SAMPLES,
+        samples=STUDY_SAMPLES,
         models=MODELS,
         test_samples=TEST_SAMPLES,
         log2C=grid(LEARNING["log2C"]),
