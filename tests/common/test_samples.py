@@ -63,6 +63,8 @@ def test_columns_may_be_left_out(tmp_path):
     (["a\tquench\t\t\ttrain\t", "a\tquench\t\t\ttest\t"], "row 2 (sample 'a'), column 'sample'"),
     (["a b\tquench\t\t\ttrain\t", "b\tquench\t\t\ttest\t"], "row 1 (sample 'a b'), column 'sample'"),
     (["../a\tquench\t\t\ttrain\t", "b\tquench\t\t\ttest\t"], "row 1 (sample '../a'), column 'sample'"),
+    (["a\tquench\t\t\ttrain\t", "figures\tquench\t\t\ttest\t"],
+     "row 2 (sample 'figures'), column 'sample'"),
     (["a\tquench\t\t\ttrain\t", "b\tquench\t\t\tvalidate\t"], "row 2 (sample 'b'), column 'role'"),
     (["a\tquench\tx1\t\ttrain\t", "b\tquench\t\t\ttest\t"], "row 1 (sample 'a'), column 'seed'"),
     (["a\tquench\t-1\t\ttrain\t", "b\tquench\t\t\ttest\t"], "row 1 (sample 'a'), column 'seed'"),

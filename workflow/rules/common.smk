@@ -197,7 +197,7 @@ def artn_search_params():
 
 
 def all_outputs():
-    """The targets of rule all: every per-sample stage of every sample (the AQS labels and
+    """What the default target builds: every per-sample stage of every sample (the AQS labels and
     the features only where has_labels), the study's figures, tables and model (learned
     on the train and test samples only), and the IGD of each predict sample
     (results/<sample>/learning/predicted.parquet, rule predict of the learning stage)."""

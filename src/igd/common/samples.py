@@ -26,6 +26,8 @@ SCHEMA = Path(__file__).resolve().parents[3] / "config" / "samples.schema.yaml"
 COLUMNS = ("sample", "source", "seed", "composition", "role", "labels")
 ROLES = ("train", "test", "predict")
 QUENCH = "quench"
+RESERVED = ("benchmarks", "figures", "learning", "logs")
+"""Directories of results/ that are not samples: no sample may take these names."""
 _ELEMENT = re.compile(r"([A-Z][a-z]?)([0-9]+(?:\.[0-9]+)?)")
 
 
@@ -165,6 +167,9 @@ def from_rows(rows: Sequence[Mapping[str, str]], *, sheet: str,
     for k, row in enumerate(rows, start=1):
         v = check_row(row, sheet=sheet, index=k)
         where = lambda c, v=v, k=k: _where(sheet, k, v["sample"], c)  # noqa: E731
+        if v["sample"] in RESERVED:
+            raise SampleSheetError(f"{where('sample')}: results/{v['sample']}/ is taken by the "
+                                   f"workflow; names {list(RESERVED)} are reserved")
         if any(s.name == v["sample"] for s in samples):
             raise SampleSheetError(f"{where('sample')}: the name is already used by an earlier row")
         labels = v["labels"] if v["labels"] is not None else v["role"] != "predict"
