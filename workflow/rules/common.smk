@@ -213,6 +213,7 @@ def all_outputs():
         "results/figures/fig_vmsd.png",
         "results/figures/fig02_barriers.png",
     ]
+    out += expand("results/{sample}/artn/barriers.parquet", sample=SAMPLES)
     out += expand("results/{sample}/hessian/vdos.parquet", sample=SAMPLES)
     out += expand("results/{sample}/hessian/atoms.parquet", sample=SAMPLES)
     out += expand("results/{sample}/dynamics/atoms.parquet", sample=SAMPLES)

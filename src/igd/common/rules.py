@@ -47,9 +47,12 @@ SAMPLE_SUBSETS = {
     "aqs": lambda c: _count_samples(c, lambda s: s.labels),
     "labels": lambda c: _count_samples(c, lambda s: s.labels),
     "features": lambda c: _count_samples(c, lambda s: s.labels),
+    "descriptors_local": lambda c: _count_samples(c, lambda s: s.role != "predict"),
+    "ovito_dump": lambda c: _count_samples(c, lambda s: s.role != "predict"),
 }
 """Rules whose {sample} runs over a part of the samples sheet only (igd.common.samples):
-the quenched glasses, the glasses from files, the labelled samples."""
+the quenched glasses, the glasses from files, the labelled samples, the study's samples
+(not the predict ones)."""
 
 
 def _glass_segments(config: Mapping[str, Any]) -> int:
