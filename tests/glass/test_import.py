@@ -14,9 +14,9 @@ from igd.common.glassfile import (GlassFileError, check_frame, check_source, ima
 
 from conftest import ROOT
 
-GLASS = ROOT / "config" / "glasses" / "cu64zr36_smoke.data"
-"""A 500-atom Cu64Zr36 inherent structure (the smoke schedule's quench), the smoke run's
-predict sample."""
+GLASS = ROOT / "tests" / "data" / "cu64zr36_relabelled.data"
+"""500 atoms, 320 Cu + 180 Zr: the default run's s0 inherent structure with 70 random Zr
+turned to Cu (not minimised: the import minimises it)."""
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def _write_xyz(path, symbols, positions, side):
     return path
 
 
-def test_the_committed_glass_is_a_good_cu64zr36(config):
+def test_the_committed_file_is_a_good_cu64zr36(config):
     frame = check_source(GLASS, config, ROOT)
     assert frame.n_atoms == 500
     assert np.count_nonzero(frame.types == 1) == 320           # Cu64Zr36 of 500 atoms
@@ -163,8 +163,8 @@ def test_write_read_roundtrip(tmp_path):
 
 @pytest.mark.lammps
 def test_import_minimises_with_the_potential(tmp_path, config):
-    """The committed glass with a 0.05 Å random shake: re-minimised below the force
-    tolerance to (nearly) the same energy; per-atom table and data file as rule glass."""
+    """The committed file with a 0.05 Å random shake: minimised below the force
+    tolerance; per-atom table and data file as rule glass writes them."""
     from igd.glass.importing import import_glass
 
     rng = np.random.default_rng(3)
