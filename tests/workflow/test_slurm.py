@@ -114,6 +114,7 @@ def _compare_parquet(a: Path, b: Path) -> bool:
 def test_smoke_workflow_through_slurm(slurm_cluster, smoke_run, tmp_path, smoke_config):
     """The smoke workflow through sbatch: every job but the cheap local rules a SLURM job,
     outputs = the local run's."""
+    from igd.common.config import sample_names
     from igd.common.cost import load_config, local_rules
 
     work = copy_workflow(tmp_path / "wf")
@@ -152,7 +153,8 @@ def test_smoke_workflow_through_slurm(slurm_cluster, smoke_run, tmp_path, smoke_
     # the outputs equal the local run's
     files = ["results/learning/igd.parquet", "results/s0/hessian/atoms.parquet",
              "results/s0/hessian/vdos.parquet", "results/s0/dynamics/atoms.parquet"]
-    for s in [f"s{k}" for k in range(smoke_config["n_samples"])]:
+    smoke = load_config(ROOT / "config" / "smoke.yaml", ROOT / "config" / "config.yaml")
+    for s in sample_names(smoke, ROOT):
         files += [f"results/{s}/glass/atoms.parquet", f"results/{s}/labels.parquet",
                   f"results/{s}/features.parquet"]
     identical = {f: _compare_parquet(work / f, smoke_run / f) for f in files}

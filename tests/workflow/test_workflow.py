@@ -63,6 +63,22 @@ def test_smoke_run_outputs(smoke_run):
     assert (smoke_run / "results" / "benchmarks" / "s0" / "glass.tsv").exists()
 
 
+def test_smoke_run_predict_sample_of_another_composition(smoke_run):
+    """The smoke sheet's predict row: a Cu64Zr36 glass (composition column) quenched with
+    the smoke schedule, through every per-sample stage, not part of the training."""
+    res = smoke_run / "results" / "cu64zr36"
+    atoms = read_table(res / "glass" / "atoms.parquet")
+    assert len(atoms) == 500 and (atoms["element"] == "Cu").sum() == 320
+    meta = read_metadata(res / "glass" / "atoms.parquet")
+    assert meta["params"]["system"]["composition"] == {"Cu": 0.64, "Zr": 0.36}
+    assert meta["summary"]["fmax_eV_per_A"] <= 1e-4
+    for f in ("glass/rdf.parquet", "labels.parquet", "structure.parquet", "features.parquet",
+              "hessian/atoms.parquet", "dynamics/atoms.parquet", "artn/barriers.parquet"):
+        assert (res / f).exists(), f
+    igd = read_table(smoke_run / "results" / "learning" / "igd.parquet")
+    assert "cu64zr36" not in set(igd["sample"])                     # not in the training
+
+
 def _variant(workdir, edit, name):
     cfg = yaml.safe_load((workdir / "config" / "smoke.yaml").read_text())
     edit(cfg)
@@ -75,21 +91,22 @@ def test_changed_parameter_reruns_only_what_depends_on_it(smoke_run):
     # the variants are dumped with sorted keys: key order alone must rerun nothing
     quench = _variant(smoke_run, lambda c: c["glass"].update(quench_rate=1e14), "q.yaml")
     jobs = planned_jobs(smoke_run, quench)
-    assert jobs.get("glass") == 2 and jobs.get("rdf") == 2 and jobs.get("fig01_rdf") == 1
+    assert jobs.get("glass") == 3 and jobs.get("rdf") == 3 and jobs.get("fig01_rdf") == 1
     binning = _variant(smoke_run, lambda c: c["rdf"].update(dr=0.05), "r.yaml")
     jobs = planned_jobs(smoke_run, binning)
     # g(r) feeds the D2min cutoff, so the shear reruns too; structure and vMSD do not
-    assert "glass" not in jobs and jobs.get("rdf") == 2 and jobs.get("aqs") == 6
+    # (the smoke sheet: s0, s1 and the predict sample cu64zr36, all labelled)
+    assert "glass" not in jobs and jobs.get("rdf") == 3 and jobs.get("aqs") == 9
     assert "structure" not in jobs and "vmsd" not in jobs
     upstream = {"glass", "rdf", "aqs", "vmsd", "structure", "artn_chunk", "artn_gather",
                 "hessian", "dynamics", "structure_factor"}
     threshold = _variant(smoke_run, lambda c: c["shear"].update(threshold=0.1), "t.yaml")
     jobs = planned_jobs(smoke_run, threshold)
-    assert jobs.get("labels") == 2 and jobs.get("features") == 2 and jobs.get("learn") == 1
+    assert jobs.get("labels") == 3 and jobs.get("features") == 3 and jobs.get("learn") == 1
     assert not upstream & set(jobs), jobs                # no simulation reruns
     smearing = _variant(smoke_run, lambda c: c["structure"].update(s2_sigma=0.25), "s.yaml")
     jobs = planned_jobs(smoke_run, smearing)
-    assert jobs.get("structure") == 2 and jobs.get("learn") == 1
+    assert jobs.get("structure") == 3 and jobs.get("learn") == 1
     assert not (upstream - {"structure"}) & set(jobs) and "labels" not in jobs, jobs
 
 

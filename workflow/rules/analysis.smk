@@ -15,8 +15,8 @@ ANALYSIS = {
 rule analysis:
     input:
         igd="results/learning/igd.parquet",
-        labels=expand("results/{sample}/labels.parquet", sample=SAMPLES),
-        atoms=expand("results/{sample}/glass/atoms.parquet", sample=SAMPLES),
+        labels=expand("results/{sample}/labels.parquet", sample=STUDY_SAMPLES),
+        atoms=expand("results/{sample}/glass/atoms.parquet", sample=STUDY_SAMPLES),
     output:
         correlation="results/learning/correlation.parquet",
         xi="results/learning/xi.json",
@@ -24,7 +24,7 @@ rule analysis:
         binned="results/learning/binned_dd2min.parquet",
         prdf="results/learning/prdf_igd.parquet",
     params:
-        samples=SAMPLES,
+        samples=STUDY_SAMPLES,
         test_samples=TEST_SAMPLES,
         models=MODELS,
         elements=ELEMENTS,
@@ -203,7 +203,7 @@ rule fig13:
 # ---- atom snapshots (OVITO; learning.analysis.snapshot.enabled false: PNGs that say
 # they were skipped), OVITO dumps, transferability (paper Figs. 8a/b, 9a, 11a, 14)
 SNAPSHOT_SAMPLE = TEST_SAMPLES[0]
-TRANSFER_SAMPLES = SAMPLES if LEARNING["analysis"]["transfer_set"] == "all" else TEST_SAMPLES
+TRANSFER_SAMPLES = STUDY_SAMPLES if LEARNING["analysis"]["transfer_set"] == "all" else TEST_SAMPLES
 
 
 rule snapshots:

@@ -22,10 +22,11 @@ rule artn_chunk:
         search=artn_search_params(),
         chunks=config["artn"]["chunks"],
         atom_stride=config["artn"]["atom_stride"],
-        n_atoms=config["system"]["n_atoms"],
+        n_atoms=sample_atoms,
         potential=config["potential"],
         lammps=without("lammps", "mpi_tasks"),
         seed=config["seed"],
+        **SAMPLE_KEY_PARAMS,
     log:
         "results/logs/{sample}/artn_{chunk}.log",
     benchmark:
@@ -67,8 +68,8 @@ rule artn_gather:
 
 rule fig02:
     input:
-        barriers=expand("results/{sample}/artn/barriers.parquet", sample=SAMPLES),
-        atoms=expand("results/{sample}/glass/atoms.parquet", sample=SAMPLES),
+        barriers=expand("results/{sample}/artn/barriers.parquet", sample=STUDY_SAMPLES),
+        atoms=expand("results/{sample}/glass/atoms.parquet", sample=STUDY_SAMPLES),
     output:
         figure=report(
             "results/figures/fig02_barriers.png",
@@ -76,7 +77,7 @@ rule fig02:
             category="ARTn",
         ),
     params:
-        samples=SAMPLES,
+        samples=STUDY_SAMPLES,
     log:
         "results/logs/figures/fig02.log",
     benchmark:

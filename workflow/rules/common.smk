@@ -1,11 +1,13 @@
 # Config validation (schema + relations between keys), sample names, seeds, resources.
 import json
+import re
 import shlex
 from pathlib import Path
 import sys
 
 from igd.common import config as igdconfig
 from igd.common import cost as igdcost
+from igd.common import samples as igdsamples
 from igd.common.job import document as task_document
 from igd.common.lammps import LammpsSetupError, check_potential
 
@@ -32,7 +34,35 @@ if config["learning"]["analysis"]["snapshot"].get("enabled", True) and workflow.
         raise WorkflowError(str(err)) from None
 
 
-SAMPLES = igdconfig.sample_names(config)
+# The samples sheet (igd.common.samples; README "Your own glasses"): generated from
+# n_samples / learning.test_samples (s0 … s(n-1), as before the sheet) or read from the
+# TSV of config key `samples`, each structure file read and checked here, before any job.
+# CONTRACT with the learning stage: SAMPLES (all rows, sheet order), TRAIN_SAMPLES,
+# TEST_SAMPLES, PREDICT_SAMPLES (names) and has_labels(sample).
+try:
+    SHEET = {s.name: s for s in igdsamples.samples_of(config)}
+except (igdsamples.SampleSheetError, igdconfig.ConfigError) as err:
+    raise WorkflowError(f"invalid samples: {err}") from None
+SAMPLES = list(SHEET)
+TRAIN_SAMPLES = [s for s in SAMPLES if SHEET[s].role == "train"]
+TEST_SAMPLES = [s for s in SAMPLES if SHEET[s].role == "test"]
+PREDICT_SAMPLES = [s for s in SAMPLES if SHEET[s].role == "predict"]
+# the samples of the study: training, figures and analyses (sheet order)
+STUDY_SAMPLES = [s for s in SAMPLES if SHEET[s].role != "predict"]
+QUENCH_SAMPLES = [s for s in SAMPLES if SHEET[s].quenched]
+FILE_SAMPLES = [s for s in SAMPLES if not SHEET[s].quenched]
+
+
+def has_labels(sample):
+    """Whether ``sample`` gets the AQS labels (train and test always; predict if its row says so)."""
+    return SHEET[sample].labels
+
+
+def names_regex(names):
+    """A wildcard constraint matching exactly ``names`` (none: matches nothing)."""
+    return "|".join(re.escape(n) for n in names) or "(?!)"
+
+
 ELEMENTS = config["potential"]["elements"]
 LAMMPS_THREADS = config["lammps"]["threads"]
 ENV = "../../envs/igd.yaml"
@@ -40,7 +70,7 @@ VMSD_TEMPERATURES = [f"{t:g}" for t in igdconfig.grid(config["vmsd"]["temperatur
 
 
 wildcard_constraints:
-    sample=r"s\d+",
+    sample=names_regex(SAMPLES),
     direction="xy|yz|zx",
     T=r"\d+(\.\d+)?",
 
@@ -105,10 +135,28 @@ def task_shell(task):
 
 
 def sample_seed(wildcards, purpose=0, *keys):
-    """The LAMMPS seed of one sample and purpose (0 glass, 1 vMSD, …), from the master seed."""
-    return igdconfig.derived_seed(
-        config["seed"], igdconfig.sample_index(wildcards.sample), purpose, *keys
-    )
+    """The LAMMPS seed of one sample and purpose (0 glass, 1 vMSD, …), from the master seed
+    and the sample's key (its sheet row's seed; k for the generated s<k>)."""
+    return igdconfig.derived_seed(config["seed"], SHEET[wildcards.sample].key, purpose, *keys)
+
+
+def sample_system(wildcards):
+    """``system`` of one sample: the config's, with the sheet row's composition if any."""
+    return igdsamples.sample_system(config, SHEET[wildcards.sample])
+
+
+def sample_atoms(wildcards):
+    """Atoms of one sample: system.n_atoms, or those of its structure file."""
+    return SHEET[wildcards.sample].n_atoms or config["system"]["n_atoms"]
+
+
+# The sample's key as a param of the rules that need it besides a seed (ARTn's random
+# streams), only when some key differs from the one of the generated name s<k> (so the
+# params of the generated sheet stay those of the workflow before the sheet).
+_NAMED_KEYS = any(
+    not re.fullmatch(r"s\d+", s) or int(s[1:]) != SHEET[s].key for s in SAMPLES
+)
+SAMPLE_KEY_PARAMS = {"sample_key": lambda wc: SHEET[wc.sample].key} if _NAMED_KEYS else {}
 
 
 # Keys that only say how a job is started, never what it computes: no rule's params.
@@ -149,8 +197,13 @@ def artn_search_params():
 
 
 def all_outputs():
+    """What the default target builds: every per-sample stage of every sample (the AQS labels and
+    the features only where has_labels), the study's figures, tables and model (learned
+    on the train and test samples only), and the IGD of each predict sample
+    (results/<sample>/learning/predicted.parquet, rule predict of the learning stage)."""
+    labelled = [s for s in SAMPLES if has_labels(s)]
     out = expand("results/{sample}/glass/rdf.parquet", sample=SAMPLES)
-    out += expand("results/{sample}/labels.parquet", sample=SAMPLES)
+    out += expand("results/{sample}/labels.parquet", sample=labelled)
     out += expand("results/{sample}/structure.parquet", sample=SAMPLES)
     out += expand("results/{sample}/vmsd/{T}K.parquet", sample=SAMPLES, T=VMSD_TEMPERATURES)
     out += [
@@ -160,12 +213,13 @@ def all_outputs():
         "results/figures/fig_vmsd.png",
         "results/figures/fig02_barriers.png",
     ]
+    out += expand("results/{sample}/artn/barriers.parquet", sample=SAMPLES)
     out += expand("results/{sample}/hessian/vdos.parquet", sample=SAMPLES)
     out += expand("results/{sample}/hessian/atoms.parquet", sample=SAMPLES)
     out += expand("results/{sample}/dynamics/atoms.parquet", sample=SAMPLES)
     out += expand("results/{sample}/dynamics/sq.parquet", sample=SAMPLES)
     out += ["results/figures/fig05_vdos.png", "results/figures/fig06_dynamics.png"]
-    out += expand("results/{sample}/features.parquet", sample=SAMPLES)
+    out += expand("results/{sample}/features.parquet", sample=labelled)
     out += [
         "results/learning/metrics.json",
         "results/learning/igd.parquet",
@@ -187,11 +241,12 @@ def all_outputs():
         "results/figures/fig14_transferability.png",
         "results/learning/transferability.parquet",
     ]
-    out += expand("results/{sample}/atoms.dump", sample=SAMPLES)
-    out += expand("results/{sample}/descriptors.parquet", sample=SAMPLES)
+    out += expand("results/{sample}/atoms.dump", sample=STUDY_SAMPLES)
+    out += expand("results/{sample}/descriptors.parquet", sample=STUDY_SAMPLES)
     out += [
         "results/learning/leaderboard.parquet",
         "results/figures/fig_leaderboard.png",
         "results/figures/fig_entropy.png",
     ]
+    out += expand("results/{sample}/learning/predicted.parquet", sample=PREDICT_SAMPLES)
     return out

@@ -35,13 +35,13 @@ rule descriptors_local:
 
 rule structural_flexibility:
     input:
-        local=expand("results/{sample}/descriptors/local.parquet", sample=SAMPLES),
-        radial=expand("results/{sample}/descriptors/radial.parquet", sample=SAMPLES),
+        local=expand("results/{sample}/descriptors/local.parquet", sample=STUDY_SAMPLES),
+        radial=expand("results/{sample}/descriptors/radial.parquet", sample=STUDY_SAMPLES),
     output:
-        tables=expand("results/{sample}/descriptors.parquet", sample=SAMPLES),
+        tables=expand("results/{sample}/descriptors.parquet", sample=STUDY_SAMPLES),
         model="results/learning/sf_model.json",
     params:
-        samples=SAMPLES,
+        samples=STUDY_SAMPLES,
         test_samples=TEST_SAMPLES,
         svr=DESCRIPTORS["svr"],
         seed=config["seed"],
@@ -59,21 +59,21 @@ rule structural_flexibility:
 
 rule leaderboard:
     input:
-        descriptors=expand("results/{sample}/descriptors.parquet", sample=SAMPLES),
+        descriptors=expand("results/{sample}/descriptors.parquet", sample=STUDY_SAMPLES),
         igd="results/learning/igd.parquet",
-        labels=expand("results/{sample}/labels.parquet", sample=SAMPLES),
-        barriers=expand("results/{sample}/artn/barriers.parquet", sample=SAMPLES),
-        hessian=expand("results/{sample}/hessian/atoms.parquet", sample=SAMPLES),
-        atoms=expand("results/{sample}/glass/atoms.parquet", sample=SAMPLES),
+        labels=expand("results/{sample}/labels.parquet", sample=STUDY_SAMPLES),
+        barriers=expand("results/{sample}/artn/barriers.parquet", sample=STUDY_SAMPLES),
+        hessian=expand("results/{sample}/hessian/atoms.parquet", sample=STUDY_SAMPLES),
+        atoms=expand("results/{sample}/glass/atoms.parquet", sample=STUDY_SAMPLES),
         vmsd=expand(
-            "results/{sample}/vmsd/{T}K.parquet", sample=SAMPLES, T=VMSD_TEMPERATURES
+            "results/{sample}/vmsd/{T}K.parquet", sample=STUDY_SAMPLES, T=VMSD_TEMPERATURES
         ),
     output:
         table="results/learning/leaderboard.parquet",
         markdown="results/learning/leaderboard.md",
         correlation="results/learning/leaderboard_correlation.parquet",
     params:
-        samples=SAMPLES,
+        samples=STUDY_SAMPLES,
         temperatures=VMSD_TEMPERATURES,
         models=MODELS,
         test_samples=TEST_SAMPLES,
@@ -116,7 +116,7 @@ rule fig_leaderboard:
 
 rule fig_entropy:
     input:
-        entropy=expand("results/{sample}/descriptors/entropy_t.parquet", sample=SAMPLES),
+        entropy=expand("results/{sample}/descriptors/entropy_t.parquet", sample=STUDY_SAMPLES),
     output:
         figure=report(
             "results/figures/fig_entropy.png",
@@ -124,7 +124,7 @@ rule fig_entropy:
             category="Descriptors",
         ),
     params:
-        samples=SAMPLES,
+        samples=STUDY_SAMPLES,
     log:
         "results/logs/figures/fig_entropy.log",
     benchmark:

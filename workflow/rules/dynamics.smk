@@ -54,8 +54,8 @@ rule structure_factor:
 
 rule fig06:
     input:
-        atoms=expand("results/{sample}/dynamics/atoms.parquet", sample=SAMPLES),
-        sq=expand("results/{sample}/dynamics/sq.parquet", sample=SAMPLES),
+        atoms=expand("results/{sample}/dynamics/atoms.parquet", sample=STUDY_SAMPLES),
+        sq=expand("results/{sample}/dynamics/sq.parquet", sample=STUDY_SAMPLES),
     output:
         fig=report(
             "results/figures/fig06_dynamics.png",
@@ -63,7 +63,7 @@ rule fig06:
             category="Vibrations",
         ),
     params:
-        samples=SAMPLES,
+        samples=STUDY_SAMPLES,
         elements=ELEMENTS,
         dynamics=config["dynamics"],
     log:

@@ -30,7 +30,7 @@ rule glass_segment:
     params:
         **task_params(
             "glass_segment",
-            system=config["system"],
+            system=sample_system,
             glass=without("glass", "minimize"),
             potential=config["potential"],
             lammps=without("lammps", "mpi_tasks"),
@@ -62,7 +62,7 @@ rule glass:
     params:
         **task_params(
             "glass",
-            system=config["system"],
+            system=sample_system,
             glass=config["glass"],
             potential=config["potential"],
             lammps=without("lammps", "mpi_tasks"),
@@ -81,6 +81,39 @@ rule glass:
         ENV
     shell:
         task_shell("igd.glass.tasks:glass")
+
+
+# A sample whose sheet row names a structure file (FILE_SAMPLES) skips the melt-quench:
+# its file, checked when the DAG is built (igd.common.glassfile), is converted and
+# minimised with the configured potential to the same outputs as rule glass gives the
+# later stages (inherent structure, per-atom table; no quench thermo).
+ruleorder: import_glass > glass
+
+
+rule import_glass:
+    input:
+        source=lambda wc: SHEET[wc.sample].source,
+        potential=config["potential"]["file"],
+    output:
+        data="results/{sample}/glass/inherent.data",
+        atoms="results/{sample}/glass/atoms.parquet",
+    wildcard_constraints:
+        sample=names_regex(FILE_SAMPLES),
+    params:
+        glass={k: config["glass"][k] for k in ("minimize", "barostat", "pressure")},
+        potential=config["potential"],
+        lammps=without("lammps", "mpi_tasks"),
+    log:
+        "results/logs/{sample}/import_glass.log",
+    benchmark:
+        "results/benchmarks/{sample}/import_glass.tsv"
+    threads: LAMMPS_THREADS
+    resources:
+        **rule_resources("import_glass"),
+    conda:
+        ENV
+    script:
+        "../scripts/import_glass.py"
 
 
 rule rdf:
@@ -105,13 +138,13 @@ rule rdf:
 
 rule fig01_rdf:
     input:
-        rdf=expand("results/{sample}/glass/rdf.parquet", sample=SAMPLES),
+        rdf=expand("results/{sample}/glass/rdf.parquet", sample=STUDY_SAMPLES),
     output:
         figure=report(
             "results/figures/fig01_rdf.png", caption="../report/fig01_rdf.rst", category="Glass"
         ),
     params:
-        samples=SAMPLES,
+        samples=STUDY_SAMPLES,
     log:
         "results/logs/figures/fig01_rdf.log",
     benchmark:

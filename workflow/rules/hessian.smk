@@ -14,7 +14,7 @@ rule hessian:
         **task_params(
             "hessian",
             hessian=config["hessian"],
-            n_atoms=config["system"]["n_atoms"],
+            n_atoms=sample_atoms,
             potential=config["potential"],
             lammps=without("lammps", "mpi_tasks"),
         ),
@@ -33,9 +33,9 @@ rule hessian:
 
 rule fig05:
     input:
-        vdos=expand("results/{sample}/hessian/vdos.parquet", sample=SAMPLES),
-        curves=f"results/{SAMPLES[0]}/hessian/atom_curves.parquet",
-        data=expand("results/{sample}/glass/inherent.data", sample=SAMPLES),
+        vdos=expand("results/{sample}/hessian/vdos.parquet", sample=STUDY_SAMPLES),
+        curves=f"results/{STUDY_SAMPLES[0]}/hessian/atom_curves.parquet",
+        data=expand("results/{sample}/glass/inherent.data", sample=STUDY_SAMPLES),
     output:
         fig=report(
             "results/figures/fig05_vdos.png",
@@ -43,7 +43,7 @@ rule fig05:
             category="Vibrations",
         ),
     params:
-        samples=SAMPLES,
+        samples=STUDY_SAMPLES,
         hessian=config["hessian"],
     log:
         "results/logs/figures/fig05.log",

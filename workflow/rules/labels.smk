@@ -56,15 +56,15 @@ rule labels:
 
 rule fig03:
     input:
-        labels=expand("results/{sample}/labels.parquet", sample=SAMPLES),
+        labels=expand("results/{sample}/labels.parquet", sample=STUDY_SAMPLES),
         curves=expand(
             "results/{sample}/shear/{direction}_curve.parquet",
-            sample=SAMPLES,
+            sample=STUDY_SAMPLES,
             direction=config["shear"]["directions"],
         ),
         traces=expand(
             "results/{sample}/shear/{direction}_trace.parquet",
-            sample=SAMPLES[:1],
+            sample=STUDY_SAMPLES[:1],
             direction=config["shear"]["directions"],
         ),
     output:
@@ -79,7 +79,7 @@ rule fig03:
             category="Labels",
         ),
     params:
-        samples=SAMPLES,
+        samples=STUDY_SAMPLES,
         directions=config["shear"]["directions"],
         threshold=config["shear"]["threshold"],
     log:

@@ -9,18 +9,10 @@ from igd.learning.svm import DEFAULT_MODELS
 
 LEARNING = config["learning"]
 MODELS = list(DEFAULT_MODELS)
-
-# ---- BEGIN samples contract (placeholder until the samples sheet, issue #22 items 1-3,
-# defines these in common.smk; the lead swaps this block out at the merge) -------------
-# held-out sample(s): the config's list, by default the last sample (paper: sample 10)
-TEST_SAMPLES = LEARNING["test_samples"] or SAMPLES[-1:]
-TRAIN_SAMPLES = [s for s in SAMPLES if s not in TEST_SAMPLES]
-PREDICT_SAMPLES = []
-has_labels = lambda sample: True  # noqa: E731
-# ---- END samples contract ---------------------------------------------------------------
-
-# learn's samples, in the sheet's order (the order decides the random training selection)
-LEARN_SAMPLES = [s for s in SAMPLES if s in TRAIN_SAMPLES or s in TEST_SAMPLES]
+# held-out sample(s): TEST_SAMPLES of the samples sheet (common.smk; generated: the
+# config's learning.test_samples, by default the last sample, paper: sample 10). learn
+# trains and tests on STUDY_SAMPLES (train + test rows, in the sheet's order: the order
+# decides the random training selection); predict applies the model to PREDICT_SAMPLES.
 # The full IGD model goes to igd_model.skops, the single-family ablations to
 # model_<name>.skops (igd.learning.model; skops, never pickle).
 IGD_MODEL = "all"
@@ -74,7 +66,7 @@ rule features:
 
 rule learn:
     input:
-        features=expand("results/{sample}/features.parquet", sample=LEARN_SAMPLES),
+        features=expand("results/{sample}/features.parquet", sample=STUDY_SAMPLES),
     output:
         metrics="results/learning/metrics.json",
         igd="results/learning/igd.parquet",
@@ -82,7 +74,7 @@ rule learn:
         model="results/learning/igd_model.skops",
         models=expand("results/learning/model_{model}.skops", model=ABLATIONS),
     params:
-        samples=LEARN_SAMPLES,
+        samples=STUDY_SAMPLES,
         models=MODELS,
         test_samples=TEST_SAMPLES,
         log2C=grid(LEARNING["log2C"]),

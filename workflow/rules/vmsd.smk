@@ -30,8 +30,8 @@ rule vmsd:
 
 rule fig_vmsd:
     input:
-        vmsd=expand("results/{sample}/vmsd/{T}K.parquet", sample=SAMPLES, T=VMSD_TEMPERATURES),
-        atoms=expand("results/{sample}/glass/atoms.parquet", sample=SAMPLES),
+        vmsd=expand("results/{sample}/vmsd/{T}K.parquet", sample=STUDY_SAMPLES, T=VMSD_TEMPERATURES),
+        atoms=expand("results/{sample}/glass/atoms.parquet", sample=STUDY_SAMPLES),
     output:
         figure=report(
             "results/figures/fig_vmsd.png",
@@ -39,7 +39,7 @@ rule fig_vmsd:
             category="Features",
         ),
     params:
-        samples=SAMPLES,
+        samples=STUDY_SAMPLES,
         temperatures=VMSD_TEMPERATURES,
     log:
         "results/logs/figures/fig_vmsd.log",

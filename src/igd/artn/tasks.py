@@ -24,15 +24,17 @@ def chunk_atoms(n_atoms: int, chunks: int, chunk: int, atom_stride: int) -> np.n
 def artn_chunk(job: Job) -> None:
     """ARTn searches for one chunk of one sample's atoms (:func:`igd.artn.driver.run_artn`).
 
-    params ``search, chunks, atom_stride, n_atoms, potential, lammps, seed``; wildcards
-    ``sample, chunk``; input ``data`` (the inherent structure); outputs ``events``,
+    params ``search, chunks, atom_stride, n_atoms, potential, lammps, seed`` (and
+    ``sample_key``: the sample's key from the samples sheet, when it is not k of a name
+    s<k>); wildcards ``sample, chunk``; input ``data`` (the inherent structure); outputs ``events``,
     ``barriers`` (the chunk's rows of the two tables, :mod:`igd.artn.tables`).
     """
     p = job.params
     chunk = int(job.wildcards.chunk)
     ids = chunk_atoms(p.n_atoms, p.chunks, chunk, p.atom_stride)
+    key = p["sample_key"] if "sample_key" in p else sample_index(job.wildcards.sample)
     events, barriers = run_artn(job.input.data, ids, potential=p.potential, params=p.search,
-                                seed=p.seed, sample_index=sample_index(job.wildcards.sample),
+                                seed=p.seed, sample_index=key,
                                 log_file=job.log, threads=job.threads)
     params = {**p.search, "chunk": chunk, "chunks": p.chunks, "atom_stride": p.atom_stride,
               "seed": p.seed,

@@ -40,6 +40,8 @@ def validate(config: dict) -> dict:
         raise ConfigError(_key_of(error), error.message)
     sm_validate(config, schema=str(SCHEMA), set_default=True)
     check(config)
+    if config.get("samples") is not None:   # the sheet's rows are the samples
+        config["n_samples"] = len(sample_names(config))
     canonical = _sorted(config)      # key order must not look like a changed parameter
     config.clear()
     config.update(canonical)
@@ -121,14 +123,10 @@ def check(config: Mapping[str, Any]) -> None:
         for key in ("log2C", "log2gamma"):
             if learning[key]["stop"] < learning[key]["start"]:
                 raise ConfigError(f"learning.{key}", "stop is below start")
-        names = sample_names(config)
-        tests = learning["test_samples"] or names[-1:]
-        unknown = [s for s in tests if s not in names]
-        if unknown:
-            raise ConfigError("learning.test_samples", f"{unknown} are not among the samples {names}")
-        if len(tests) >= len(names):
-            raise ConfigError("learning.test_samples", f"{len(tests)} test samples leave none of "
-                              f"the {len(names)} samples for training")
+    if config.get("samples") is None:      # a sheet is checked by igd.common.samples.samples_of
+        from igd.common.samples import generate  # noqa: PLC0415
+
+        generate(config["n_samples"], (learning or {}).get("test_samples"))
     hessian = config.get("hessian")
     if hessian and not 0 < hessian["band"][0] < hessian["band"][1]:
         raise ConfigError("hessian.band", f"{hessian['band']} is not [lo, hi] with 0 < lo < hi")
@@ -167,11 +165,17 @@ def species_counts(n_atoms: int, composition: Mapping[str, float],
     return counts
 
 
-def sample_names(config: Mapping[str, Any]) -> list[str]:
-    return [f"s{k}" for k in range(config["n_samples"])]
+def sample_names(config: Mapping[str, Any], root: str | Path = ".") -> list[str]:
+    """Names of the config's samples in sheet order (igd.common.samples.samples_of; the
+    sheet's structure files are not read)."""
+    from igd.common.samples import samples_of  # noqa: PLC0415
+
+    return [s.name for s in samples_of(config, root, check_files=False)]
 
 
 def sample_index(sample: str) -> int:
+    """The key k of a generated sample name s<k> (the seed key when the samples sheet
+    gives none other: igd.common.samples)."""
     if not (sample.startswith("s") and sample[1:].isdigit()):
         raise ValueError(f"sample name {sample!r} is not of the form s<k>")
     return int(sample[1:])

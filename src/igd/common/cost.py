@@ -51,7 +51,7 @@ MD_RULES = ("glass", "glass_segment", "vmsd", "dynamics")
 """The MD rules (requests × :data:`MD_MARGIN`)."""
 SEGMENTED_RULES = ("glass", "glass_segment")
 """The rules of a melt-quench split into segments (:func:`glass_segments`)."""
-COMPUTE_RULES = (*MPI_RULES, "artn_chunk", "learn")
+COMPUTE_RULES = (*MPI_RULES, "artn_chunk", "import_glass", "learn")
 """The rules sized by the config (:func:`job_cores`): always cluster jobs, at any size."""
 
 
@@ -246,6 +246,8 @@ def job_cost(rule: str, config: Mapping[str, Any], model: CostModel = CostModel(
     if rule == "glass":   # its MD share, then three minimisations (fixed box, box relaxed, fixed box)
         par = _glass_md_s(config, model) / glass_segments(config, model)
         par += 3 * n * model.min_s_per_atom
+    elif rule == "import_glass":   # a glass from a file: the glass rule's three minimisations
+        par = 3 * n * model.min_s_per_atom
     elif rule == "glass_segment":   # an earlier segment: MD only
         par = _glass_md_s(config, model) / glass_segments(config, model)
     elif rule == "aqs":
@@ -275,17 +277,20 @@ def job_cost(rule: str, config: Mapping[str, Any], model: CostModel = CostModel(
         ser = n * model.descriptors_s_per_atom
     elif rule in ("analysis", "leaderboard"):
         ser = n * s * model.analysis_s_per_atom
+    elif rule == "predict":   # one sample's features through the saved SVM
+        ser = n * model.analysis_s_per_atom
     return JobCost(par, ser + model.job_overhead_s)
 
 
 def job_cores(rule: str, config: Mapping[str, Any]) -> int:
     """Cores one job of ``rule`` asks for: ``lammps.threads × lammps.mpi_tasks`` for the
-    MPI rules, ``lammps.threads`` for ``artn_chunk``, ``learning.threads`` for ``learn``,
-    else 1 (the rules' ``threads:`` and ``resources.tasks``)."""
+    MPI rules, ``lammps.threads`` for ``artn_chunk`` and ``import_glass``,
+    ``learning.threads`` for ``learn``, else 1 (the rules' ``threads:`` and
+    ``resources.tasks``)."""
     lmp = config["lammps"]
     if rule in MPI_RULES:
         return lmp["threads"] * lmp["mpi_tasks"]
-    if rule == "artn_chunk":
+    if rule in ("artn_chunk", "import_glass"):
         return lmp["threads"]
     if rule == "learn":
         return config["learning"]["threads"]
@@ -310,8 +315,8 @@ def job_runtime(rule: str, config: Mapping[str, Any], attempt: int = 1,
 def job_mem_mb(rule: str, config: Mapping[str, Any], threads: int = 1) -> int:
     """MB of memory one job of ``rule`` asks for (1 GB for the small rules)."""
     n, s = config["system"]["n_atoms"], config["n_samples"]
-    if rule in ("glass", "glass_segment", "aqs", "vmsd", "dynamics", "artn_chunk",
-                "descriptors_local"):
+    if rule in ("glass", "glass_segment", "import_glass", "aqs", "vmsd", "dynamics",
+                "artn_chunk", "descriptors_local"):
         return 1000 + n // 10
     if rule == "hessian":
         if n <= config["hessian"]["max_dense_atoms"]:   # matrix + eigenvectors, 2·(3N)²·8 B

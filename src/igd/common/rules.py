@@ -34,6 +34,27 @@ directions, vMSD temperatures, ARTn chunks, the melt-quench's segments before th
 a rule has one job per combination."""
 
 
+def _count_samples(config: Mapping[str, Any], which) -> int:
+    from igd.common.samples import samples_of  # noqa: PLC0415
+
+    return sum(1 for s in samples_of(config, check_files=False) if which(s))
+
+
+SAMPLE_SUBSETS = {
+    "glass": lambda c: _count_samples(c, lambda s: s.quenched),
+    "glass_segment": lambda c: _count_samples(c, lambda s: s.quenched),
+    "import_glass": lambda c: _count_samples(c, lambda s: not s.quenched),
+    "aqs": lambda c: _count_samples(c, lambda s: s.labels),
+    "labels": lambda c: _count_samples(c, lambda s: s.labels),
+    "features": lambda c: _count_samples(c, lambda s: s.labels),
+    "descriptors_local": lambda c: _count_samples(c, lambda s: s.role != "predict"),
+    "ovito_dump": lambda c: _count_samples(c, lambda s: s.role != "predict"),
+}
+"""Rules whose {sample} runs over a part of the samples sheet only (igd.common.samples):
+the quenched glasses, the glasses from files, the labelled samples, the study's samples
+(not the predict ones)."""
+
+
 def _glass_segments(config: Mapping[str, Any]) -> int:
     from igd.common.cost import glass_segments  # noqa: PLC0415  (cost imports this module)
 
@@ -125,7 +146,11 @@ def stages(snakefile: str | Path | None = None) -> dict[str, tuple[str, ...]]:
 def rule_jobs(config: Mapping[str, Any], snakefile: str | Path | None = None) -> dict[str, int]:
     """Jobs of every rule for a whole run from scratch (what ``snakemake -n`` counts):
     the product of its output wildcards' :data:`WILDCARDS` counts (1 without any)."""
-    return {name: math.prod(WILDCARDS[w](config) for w in sorted(rule.wildcards))
+    def count(name: str, w: str) -> int:
+        return (SAMPLE_SUBSETS[name] if w == "sample" and name in SAMPLE_SUBSETS
+                else WILDCARDS[w])(config)
+
+    return {name: math.prod(count(name, w) for w in sorted(rule.wildcards))
             for name, rule in workflow_rules(snakefile).items()}
 
 

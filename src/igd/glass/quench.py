@@ -243,30 +243,46 @@ def make_glass(data_out: str | os.PathLike, *, n_atoms: int, composition: Mappin
             masses[e] * c for e, c in species_counts(n_atoms, composition, elements).items()))
         if checkpoints is None:   # else kept for a resume until the job's outputs exist
             thermo_tmp.unlink(missing_ok=True)
-        mini = glass["minimize"]
-        # Fixed box first, then the box relaxed to zero stress (stopped on etol: its force
-        # norm mixes in the box degrees of freedom and converges slowly), then fixed box to
-        # ftol. Measured on 500 atoms: 4 s instead of 60 s for box/relax straight to ftol.
-        mn = f"{mini['maxiter']} {mini['maxeval']}"
-        lmp.commands_list(["min_style cg", f"minimize 0 {mini['box_ftol']} {mn}",
-                           f"fix relax all box/relax {glass['barostat']} {glass['pressure']} vmax 0.001",
-                           f"minimize {mini['etol']} {mini['box_ftol']} {mn}", "unfix relax",
-                           f"minimize 0 {mini['ftol']} {mn}",
-                           "compute pe all pe/atom", "run 0"])
-        fmax = float(lmp.get_thermo("fmax"))
-        pe_total = float(lmp.get_thermo("pe"))
-        if not fmax <= mini["fmax_tolerance"]:
-            raise GlassError(f"glass.minimize.fmax_tolerance: minimisation stopped with max force "
-                             f"{fmax:.3g} eV/Å > {mini['fmax_tolerance']:.3g} eV/Å")
-        ids = lmpmod.gather(lmp, "id", 1, dtype=0)
-        types = lmpmod.gather(lmp, "type", 1, dtype=0)
-        x = lmpmod.gather(lmp, "x", 3)
-        pe = lmpmod.gather(lmp, "c_pe", 1)
-        origin, cell = lmpmod.box(lmp)
-        with atomic_path(data_out) as tmp:
-            lmp.command(f"write_data {tmp} nocoeff")
+        atoms, summary = relax_inherent(lmp, data_out, glass=glass, elements=elements,
+                                        masses=masses)
     finally:
         lmp.close()
+    return atoms, thermo, summary
+
+
+def relax_inherent(lmp, data_out: str | os.PathLike, *, glass: Mapping[str, Any],
+                   elements: Sequence[str], masses: Mapping[str, float]
+                   ) -> tuple[pd.DataFrame, dict]:
+    """Minimise the structure in ``lmp`` to its inherent structure (glass.minimize: fixed
+    box, box relaxed to glass.pressure, fixed box to ftol) and write it to ``data_out``.
+
+    The one minimisation of a glass, quenched or imported. Returns (atoms, summary):
+    per-atom table (id, type, element, x, y, z Å, pe eV) and box (origin, cell Å), volume
+    Å³, density g/cm³, energy eV/atom, max force eV/Å. Raises :class:`GlassError` when an
+    atom feels more than glass.minimize.fmax_tolerance.
+    """
+    mini = glass["minimize"]
+    # Fixed box first, then the box relaxed to zero stress (stopped on etol: its force
+    # norm mixes in the box degrees of freedom and converges slowly), then fixed box to
+    # ftol. Measured on 500 atoms: 4 s instead of 60 s for box/relax straight to ftol.
+    mn = f"{mini['maxiter']} {mini['maxeval']}"
+    lmp.commands_list(["min_style cg", f"minimize 0 {mini['box_ftol']} {mn}",
+                       f"fix relax all box/relax {glass['barostat']} {glass['pressure']} vmax 0.001",
+                       f"minimize {mini['etol']} {mini['box_ftol']} {mn}", "unfix relax",
+                       f"minimize 0 {mini['ftol']} {mn}",
+                       "compute pe all pe/atom", "run 0"])
+    fmax = float(lmp.get_thermo("fmax"))
+    pe_total = float(lmp.get_thermo("pe"))
+    if not fmax <= mini["fmax_tolerance"]:
+        raise GlassError(f"glass.minimize.fmax_tolerance: minimisation stopped with max force "
+                         f"{fmax:.3g} eV/Å > {mini['fmax_tolerance']:.3g} eV/Å")
+    ids = lmpmod.gather(lmp, "id", 1, dtype=0)
+    types = lmpmod.gather(lmp, "type", 1, dtype=0)
+    x = lmpmod.gather(lmp, "x", 3)
+    pe = lmpmod.gather(lmp, "c_pe", 1)
+    origin, cell = lmpmod.box(lmp)
+    with atomic_path(data_out) as tmp:
+        lmp.command(f"write_data {tmp} nocoeff")
     order = np.argsort(ids)
     atoms = pd.DataFrame({"id": ids[order].astype(np.int64), "type": types[order].astype(np.int64),
                           "element": np.array(elements)[types[order] - 1],
@@ -275,10 +291,10 @@ def make_glass(data_out: str | os.PathLike, *, n_atoms: int, composition: Mappin
     mass = sum(masses[elements[t - 1]] for t in atoms["type"])
     summary = {"box_origin": origin.tolist(), "box_cell": cell.tolist(), "volume_A3": volume,
                "density_g_cm3": mass / volume * AMU_PER_A3_TO_G_PER_CM3,
-               "energy_eV_per_atom": pe_total / n_atoms, "fmax_eV_per_A": fmax}
+               "energy_eV_per_atom": pe_total / len(atoms), "fmax_eV_per_A": fmax}
     log.info("inherent structure: density %.4f g/cm^3, energy %.5f eV/atom, max force %.2e eV/Å",
              summary["density_g_cm3"], summary["energy_eV_per_atom"], fmax)
-    return atoms, thermo, summary
+    return atoms, summary
 
 
 def _read_thermo(paths: Sequence[Path], glass, steps: Mapping[str, int],

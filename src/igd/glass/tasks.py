@@ -117,6 +117,26 @@ def glass(job: Job) -> None:
         checkpoints.clear()
 
 
+def import_glass(job: Job) -> None:
+    """A glass from a structure file (:func:`igd.glass.importing.import_glass`): input
+    ``source`` (the sheet row's file), params ``glass`` (minimize, barostat, pressure),
+    ``potential, lammps``; outputs ``data`` (inherent structure), ``atoms`` (per-atom
+    table with the box and summary in its metadata, as rule glass writes it)."""
+    from igd.glass.importing import import_glass as run_import  # noqa: PLC0415
+
+    p = job.params
+    atoms, summary = run_import(job.input.source, job.output.data,
+                                config={"potential": p.potential, "glass": p.glass,
+                                        "lammps": p.lammps},
+                                log_file=job.log, threads=job.threads)
+    params = {"glass": p.glass, "source": str(job.input.source),
+              "sample": job.wildcards.sample}
+    write_table(atoms, job.output.atoms, units=ATOM_UNITS, params=params,
+                provenance=lammps.provenance(p.potential, rule=job.rule),
+                extra={"box": {"origin": summary["box_origin"], "cell": summary["box_cell"]},
+                       "summary": summary})
+
+
 def rdf(job: Job) -> None:
     """Total and partial g(r) of one inherent structure (:func:`igd.glass.rdf.rdf`).
 
