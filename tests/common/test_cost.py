@@ -125,14 +125,15 @@ def test_costs_linear_in_atoms_and_events(default):
 
 
 def test_artn_cost_by_hand(default):
-    """One 500-atom sample, every atom, 2 events, 3 attempts at p = 0.5: by hand."""
+    """Two 500-atom samples (one would leave none for training), every atom, 2 events,
+    3 attempts at p = 0.5: by hand."""
     model = cost.CostModel(artn_success=0.5, artn_calls_per_attempt=100,
                            artn_s_per_atom_call=1e-5, job_overhead_s=0)
-    cfg = _scaled(default, n_samples=1, system__n_atoms=500, artn__atom_stride=1,
+    cfg = _scaled(default, n_samples=2, system__n_atoms=500, artn__atom_stride=1,
                   artn__search__n_events=2, artn__search__max_attempts=3)
     attempts = 1 + 0.5 + 0.25
     assert cost.rule_cpu_seconds(cfg, model)["artn_chunk"] == pytest.approx(
-        500 * 2 * attempts * 100 * 1e-5 * 500)
+        2 * 500 * 2 * attempts * 100 * 1e-5 * 500)
 
 
 def test_artn_local_cost_by_hand(default):
@@ -141,13 +142,13 @@ def test_artn_local_cost_by_hand(default):
     model = cost.CostModel(artn_success=0.5, artn_calls_per_attempt=100,
                            artn_s_per_atom_call=1e-5, job_overhead_s=0,
                            artn_refine_calls=20, artn_local_core_extra=6.5)
-    cfg = _scaled(default, n_samples=1, system__n_atoms=20000, artn__atom_stride=1,
+    cfg = _scaled(default, n_samples=2, system__n_atoms=20000, artn__atom_stride=1,
                   system__initial__density=0.06, artn__search__n_events=2,
                   artn__search__max_attempts=3, artn__search__local=True,
                   artn__search__local_radius=10.0, artn__search__local_refine_radius=15.0,
                   artn__search__frozen_shell=None, artn__search__local_force_offset=False)
     ball = lambda r: 0.06 * 4 / 3 * math.pi * (r + 6.5) ** 3  # noqa: E731
-    events = 20000 * 2
+    events = 2 * 20000 * 2   # two samples (one would leave none for training)
     expected = 1e-5 * (events * 1.75 * 100 * ball(10.0) + events * 0.875 * 20 * ball(15.0))
     assert cost.rule_cpu_seconds(cfg, model)["artn_chunk"] == pytest.approx(expected)
     no_refine = _scaled(cfg, artn__search__local_refine_radius=None)

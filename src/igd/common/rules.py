@@ -46,13 +46,15 @@ SAMPLE_SUBSETS = {
     "import_glass": lambda c: _count_samples(c, lambda s: not s.quenched),
     "aqs": lambda c: _count_samples(c, lambda s: s.labels),
     "labels": lambda c: _count_samples(c, lambda s: s.labels),
-    "features": lambda c: _count_samples(c, lambda s: s.labels),
+    "features": lambda c: _count_samples(c, lambda s: s.labels or s.role == "predict"),
+    "predict": lambda c: _count_samples(c, lambda s: s.role == "predict"),
     "descriptors_local": lambda c: _count_samples(c, lambda s: s.role != "predict"),
     "ovito_dump": lambda c: _count_samples(c, lambda s: s.role != "predict"),
 }
 """Rules whose {sample} runs over a part of the samples sheet only (igd.common.samples):
-the quenched glasses, the glasses from files, the labelled samples, the study's samples
-(not the predict ones)."""
+the quenched glasses, the glasses from files, the labelled samples, the samples with
+features (labelled or predicted), the predict samples, the study's samples (not the
+predict ones)."""
 
 
 def _glass_segments(config: Mapping[str, Any]) -> int:
