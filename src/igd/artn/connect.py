@@ -58,7 +58,7 @@ class Connection:
 def max_distance(x: np.ndarray, x0: np.ndarray) -> float:
     """Largest per-atom distance (Å) between ``(N, d)`` positions ``x`` and ``x0``
     (unwrapped: the search never wraps)."""
-    return float(np.sqrt(((x - x0) ** 2).sum(axis=1)).max())
+    return max_atom_force(x - x0)   # the same largest row norm
 
 
 def back_side(x_saddle: np.ndarray, x0: np.ndarray, eigvec: np.ndarray, push: float

@@ -58,7 +58,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from igd.artn.connect import check_connected
+from igd.artn.connect import check_connected, max_distance
 from igd.artn.lanczos import lanczos_lowest
 from igd.artn.params import make_params
 from igd.artn.provider import BudgetExceeded, CountingProvider, ForceProvider, max_atom_force
@@ -263,7 +263,7 @@ def _saddle(prov: CountingProvider, x0: np.ndarray, e0: float, x: np.ndarray, e:
                     break
                 x = x + fire.step(f, basis)
                 e, f = prov(x)
-            if np.sqrt(((x - x0) ** 2).sum(axis=1)).max() < p["collapse_tol"]:
+            if max_distance(x, x0) < p["collapse_tol"]:
                 res.status = "collapsed"
                 res.eigenvalue = lam
                 _record(res, x, x0, e, f, p)
