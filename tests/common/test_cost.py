@@ -392,3 +392,64 @@ def test_stages_and_jobs_from_rule_files(tmp_path):
 def _scaled_default():
     config = cost.load_config(ROOT / "config" / "config.yaml", ROOT / "config" / "config.yaml")
     return _scaled(config, n_samples=3)
+
+
+# --------------------------------------------------------------------------------------
+# The model against a run's benchmark files (igd-cost --measured; issue #21's rehearsal)
+# --------------------------------------------------------------------------------------
+
+def test_rehearsal_is_the_paper_config_shortened():
+    """config/rehearsal.yaml on top of paper.yaml (two --configfile, in order): the paper's
+    atoms, box, potential, sparse Hessian and local ARTn, but every length shortened; the
+    glass cut into segments by its 3-minute 'partition'; every job's request ≤ 1 h."""
+    base = ROOT / "config" / "config.yaml"
+    paper = cost.load_config(ROOT / "config" / "paper.yaml", base)
+    rehearsal = cost.load_config([ROOT / "config" / "paper.yaml",
+                                  ROOT / "config" / "rehearsal.yaml"], base)
+    assert rehearsal["system"] == paper["system"] and rehearsal["potential"] == paper["potential"]
+    assert rehearsal["artn"]["search"]["local"] and rehearsal["hessian"]["sparse"][
+        "max_lu_atoms"] < rehearsal["system"]["n_atoms"]
+    assert rehearsal["structure"] == paper["structure"]
+    assert cost.glass_segments(rehearsal) > 1 == cost.glass_segments(
+        _scaled(rehearsal, cluster__max_job_hours=48.0))
+    for rule in set(cost.rule_jobs(rehearsal)) - set(cost.target_rules()):
+        assert cost.job_cost(rule, rehearsal).cpu <= cost.job_cost(rule, paper).cpu, rule
+        assert cost.job_runtime(rule, rehearsal) <= 60, rule
+    assert sum(cost.rule_cpu_seconds(rehearsal).values()) < 2 * 3600   # 2 cores, ~1 h
+
+
+def _bench(path, s, cpu, rss):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\t"
+                    f"cpu_time\n{s}\t0:00:01\t{rss}\t1\t1\t1\t0\t0\t50\t{cpu}\n")
+
+
+def test_measured_against_the_model(tmp_path, configs, capsys):
+    """Each benchmark file is its rule's (artn_gather is not an artn_{chunk}); the ratios
+    are measured / model per job; igd-cost --measured prints them, flagging those outside
+    0.5–2."""
+    config = configs["default"]
+    bench = tmp_path / "results" / "benchmarks"
+    glass = cost.job_cost("glass", config)
+    for sample in ("s0", "s1"):
+        _bench(bench / sample / "glass.tsv", 3 * glass.wall(1), 3 * glass.cpu, 300.5)
+        _bench(bench / sample / "artn_gather.tsv", 1.0, 1.0, 200)
+    for chunk in range(3):
+        _bench(bench / "s0" / f"artn_{chunk}.tsv", 10.0 * (chunk + 1), 5.0, 250)
+    (bench / "s0" / "notes.txt").write_text("not a benchmark")
+    df = cost.measured(config, bench)
+    assert list(df.index) == ["glass", "artn_chunk", "artn_gather"]   # the workflow's order
+    assert df.loc["glass", "jobs"] == 2 and df.loc["artn_chunk", "jobs"] == 3
+    assert df.loc["glass", "cpu_ratio"] == pytest.approx(3.0)
+    assert df.loc["glass", "wall_ratio"] == pytest.approx(3.0)
+    assert df.loc["glass", "max_rss_mb"] == 300.5
+    assert df.loc["artn_chunk", "wall_s"] == pytest.approx(20.0)
+    assert df.loc["artn_chunk", "cpu_model_s"] == pytest.approx(
+        cost.job_cost("artn_chunk", config).cpu)
+    assert df.loc["artn_gather", "mem_ratio"] == pytest.approx(
+        200 / cost.job_mem_mb("artn_gather", config))
+    assert cost.main(["--base", str(ROOT / "config" / "config.yaml"),
+                      "--measured", str(bench)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^\| glass \| 2 \| 1 \| .* \| 3\.00 ! \|", out, re.M)
+    assert sum(line.startswith("| ") for line in out.splitlines()) == 4   # header + 3 rules

@@ -118,5 +118,12 @@ def test_workflow_localrules_and_launcher(tmp_path, configs):
             assert rule.resources["mpi"].value == SRUN
             assert rule.resources["tasks"].value == paper["lammps"]["mpi_tasks"]
             assert rule.shellcmd.startswith("{resources.mpi} -n {resources.tasks} ")
+            # a local run schedules an MPI job by all its cores; SLURM gets ranks × threads,
+            # and each rank runs lammps.threads OpenMP threads whatever threads: scales to
+            threads = paper["lammps"]["threads"]
+            assert rule.resources["_cores"].value == cost.job_cores(name, paper) == \
+                threads * paper["lammps"]["mpi_tasks"], name
+            assert rule.resources["cpus_per_task"].value == threads
+            assert f"--threads {threads} " in rule.shellcmd
         assert "launcher" not in workflow.globals["without"]("lammps")
         assert "mpi_tasks" not in workflow.globals["without"]("lammps")

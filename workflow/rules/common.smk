@@ -103,7 +103,12 @@ elif _MPIEXEC.exists() and not _uses_conda():
     MPIEXEC = shlex.quote(str(_MPIEXEC))
 else:
     MPIEXEC = "mpiexec"
-MPI_RESOURCES = {"tasks": MPI_TASKS, "mpi": MPIEXEC} if MPI_TASKS > 1 else {}
+# An MPI job's threads: are all its cores (what a local --cores run schedules by); SLURM
+# gets them as resources.tasks ranks × cpus_per_task = lammps.threads OpenMP threads each,
+# which igd.cli also receives (--threads, task_shell) whatever Snakemake scales threads to.
+MPI_RESOURCES = ({"tasks": MPI_TASKS, "mpi": MPIEXEC, "cpus_per_task": LAMMPS_THREADS}
+                 if MPI_TASKS > 1 else {})
+MPI_JOB_CORES = LAMMPS_THREADS * MPI_TASKS
 
 # Cheap rules (one core, at most igd.common.cost.LOCAL_MAX_SECONDS and LOCAL_MAX_MB under
 # this config: figures, tables, per-sample summaries) run inside the main Snakemake
@@ -129,9 +134,10 @@ def task_params(rule_name, **params):
 
 def task_shell(task):
     """Shell command that runs ``task`` (``igd.<stage>.tasks:<name>``) through igd.cli,
-    under the MPI launcher when lammps.mpi_tasks > 1."""
+    under the MPI launcher when lammps.mpi_tasks > 1, each rank on lammps.threads OpenMP
+    threads (the rule's ``threads:`` are MPI_JOB_CORES, the ranks' cores together)."""
     return (MPI_LAUNCH + PYTHON + f" -m igd.cli {task} --job {{params.job:q}}"
-            " --log {log:q} --threads {threads} 2>> {log:q}")
+            f" --log {{log:q}} --threads {LAMMPS_THREADS} 2>> {{log:q}}")
 
 
 def sample_seed(wildcards, purpose=0, *keys):

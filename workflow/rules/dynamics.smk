@@ -22,7 +22,7 @@ rule dynamics:
         "results/logs/{sample}/dynamics.log",
     benchmark:
         "results/benchmarks/{sample}/dynamics.tsv"
-    threads: LAMMPS_THREADS
+    threads: MPI_JOB_CORES
     resources:
         **rule_resources("dynamics", mpi=True),
     conda:

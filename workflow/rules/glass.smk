@@ -42,7 +42,7 @@ rule glass_segment:
         "results/logs/{sample}/glass_segment_{segment}.log",
     benchmark:
         "results/benchmarks/{sample}/glass_segment_{segment}.tsv"
-    threads: LAMMPS_THREADS
+    threads: MPI_JOB_CORES
     resources:
         **rule_resources("glass_segment", mpi=True),
     conda:
@@ -74,7 +74,7 @@ rule glass:
         "results/logs/{sample}/glass.log",
     benchmark:
         "results/benchmarks/{sample}/glass.tsv"
-    threads: LAMMPS_THREADS
+    threads: MPI_JOB_CORES
     resources:
         **rule_resources("glass", mpi=True),
     conda:

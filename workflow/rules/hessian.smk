@@ -22,7 +22,7 @@ rule hessian:
         "results/logs/{sample}/hessian.log",
     benchmark:
         "results/benchmarks/{sample}/hessian.tsv"
-    threads: LAMMPS_THREADS
+    threads: MPI_JOB_CORES
     resources:
         **rule_resources("hessian", mpi=True),
     conda:

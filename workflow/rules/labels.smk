@@ -21,7 +21,7 @@ rule aqs:
         "results/logs/{sample}/aqs_{direction}.log",
     benchmark:
         "results/benchmarks/{sample}/aqs_{direction}.tsv"
-    threads: LAMMPS_THREADS
+    threads: MPI_JOB_CORES
     resources:
         **rule_resources("aqs", mpi=True),
     conda:

@@ -19,7 +19,7 @@ rule vmsd:
         "results/logs/{sample}/vmsd_{T}K.log",
     benchmark:
         "results/benchmarks/{sample}/vmsd_{T}K.tsv"
-    threads: LAMMPS_THREADS
+    threads: MPI_JOB_CORES
     resources:
         **rule_resources("vmsd", mpi=True),
     conda:

@@ -351,7 +351,7 @@ def job_resources(rule: str, config: Mapping[str, Any], *, attempt: int = 1,
 
 
 _TABLE = ("LOCAL_MAX_SECONDS", "LOCAL_MAX_MB", "local_rules", "rule_cpu_seconds", "estimate",
-          "format_table", "merge", "load_config", "main")
+          "format_table", "merge", "load_config", "measured", "format_measured", "main")
 
 
 def __getattr__(name: str) -> Any:

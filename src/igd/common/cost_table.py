@@ -10,7 +10,8 @@ the local and target rules, core-hours from :func:`igd.common.cost.job_cost`.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -121,18 +122,88 @@ def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict:
     return out
 
 
-def load_config(configfile: str | Path | None = None,
+def load_config(configfile: str | Path | Sequence[str | Path] | None = None,
                 base: str | Path | None = None) -> dict:
     """The config a run would see: ``base`` (the Snakefile's config/config.yaml) updated by
-    ``configfile``, validated and with the schema's defaults filled in."""
+    ``configfile`` (one path, or several applied in order as Snakemake's ``--configfile a
+    b``), validated and with the schema's defaults filled in."""
     from igd.common.config import validate  # noqa: PLC0415  (jsonschema + snakemake: slow imports)
 
     here = Path("config/config.yaml")
     base = Path(base) if base else (here if here.exists() else ROOT / "config" / "config.yaml")
     config = yaml.safe_load(base.read_text())
-    if configfile is not None:
-        config = merge(config, yaml.safe_load(Path(configfile).read_text()) or {})
+    files = [] if configfile is None else (
+        [configfile] if isinstance(configfile, str | Path) else list(configfile))
+    for path in files:
+        config = merge(config, yaml.safe_load(Path(path).read_text()) or {})
     return validate(config)
+
+
+def _benchmark_rule(relpath: str, patterns: Mapping[str, str]) -> str | None:
+    """The rule whose ``benchmark:`` pattern (relative to results/benchmarks/) matches
+    ``relpath``; of several, the one with the fewest wildcards (``artn_gather`` before
+    ``artn_{chunk}``)."""
+    hits = []
+    for name, pattern in patterns.items():
+        parts = re.split(r"\{[^{}]*\}", pattern)
+        if re.fullmatch("[^/]+".join(map(re.escape, parts)), relpath):
+            hits.append((len(parts), name))
+    return min(hits)[1] if hits else None
+
+
+def measured(config: Mapping[str, Any], bench_dir: str | Path,
+             model: CostModel = CostModel(),
+             snakefile: str | Path | None = None) -> pd.DataFrame:
+    """The cost model against a run's ``benchmark:`` files (``bench_dir``: its
+    results/benchmarks), one row per rule with files: jobs measured, cores
+    (:func:`job_cores`), CPU seconds per job predicted (:func:`job_cost`) and measured
+    (the mean of Snakemake's ``cpu_time``: the job's processes, MPI ranks included), wall
+    seconds on those cores predicted and measured (mean ``s``), MB requested
+    (:func:`job_mem_mb`) and the largest ``max_rss``, and measured / predicted ratios."""
+    rules = workflow_rules(snakefile)
+    prefix = "results/benchmarks/"
+    patterns = {name: rule.benchmark[len(prefix):] for name, rule in rules.items()
+                if rule.benchmark and rule.benchmark.startswith(prefix)}
+    root = Path(bench_dir)
+    found: dict[str, list[pd.Series]] = {}
+    for path in sorted(root.rglob("*.tsv")):
+        name = _benchmark_rule(path.relative_to(root).as_posix(), patterns)
+        if name is not None:
+            found.setdefault(name, []).append(pd.read_csv(path, sep="\t").iloc[-1])
+    rows = []
+    for name in rules:   # the workflow's order
+        if name not in found:
+            continue
+        runs = pd.DataFrame(found[name])
+        cores = job_cores(name, config)
+        predicted = job_cost(name, config, model)
+        row = {"rule": name, "jobs": len(runs), "cores": cores,
+               "cpu_model_s": predicted.cpu, "cpu_s": float(runs["cpu_time"].mean()),
+               "wall_model_s": predicted.wall(cores), "wall_s": float(runs["s"].mean()),
+               "mem_request_mb": job_mem_mb(name, config, cores),
+               "max_rss_mb": float(pd.to_numeric(runs["max_rss"], errors="coerce").max())}
+        row["cpu_ratio"] = row["cpu_s"] / row["cpu_model_s"]
+        row["wall_ratio"] = row["wall_s"] / row["wall_model_s"]
+        row["mem_ratio"] = row["max_rss_mb"] / row["mem_request_mb"]
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("rule")
+
+
+def format_measured(df: pd.DataFrame) -> str:
+    """The table ``igd-cost --measured`` prints (a Markdown table: README-ready); ``!``
+    marks a CPU or wall ratio outside 0.5–2."""
+    head = ("| rule | jobs | cores | CPU s/job model | CPU s/job measured | ratio | "
+            "wall s model | wall s measured | ratio | MB requested | max RSS MB |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    def flag(ratio: float) -> str:
+        return f"{ratio:.2f}" + ("" if 0.5 <= ratio <= 2 else " !")
+
+    for rule, r in df.iterrows():
+        lines.append(f"| {rule} | {int(r.jobs)} | {int(r.cores)} | {r.cpu_model_s:.4g} | "
+                     f"{r.cpu_s:.4g} | {flag(r.cpu_ratio)} | {r.wall_model_s:.4g} | "
+                     f"{r.wall_s:.4g} | {flag(r.wall_ratio)} | {int(r.mem_request_mb)} | "
+                     f"{r.max_rss_mb:.0f} |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,14 +211,18 @@ def main(argv: list[str] | None = None) -> int:
         prog="igd-cost", description=cost.__doc__.split("\n\n")[0],
         epilog="Costs are CPU time from measured per-step and per-force-call costs "
                "(igd.common.cost.CostModel); override any with --set NAME=VALUE.")
-    parser.add_argument("--configfile", help="config on top of config/config.yaml "
-                        "(as snakemake --configfile); default: the default config only")
+    parser.add_argument("--configfile", nargs="+", help="config(s) on top of "
+                        "config/config.yaml, applied in order (as snakemake --configfile); "
+                        "default: the default config only")
     parser.add_argument("--base", help="the Snakefile's config (default config/config.yaml)")
     parser.add_argument("--snakefile", help="the workflow whose rules are counted "
                         "(default ./Snakefile, else the package's)")
     parser.add_argument("--profile", default="slurm",
                         help="profile whose groups/group-components give the SLURM job "
                              "count (default: slurm; 'none' for no grouping)")
+    parser.add_argument("--measured", metavar="DIR",
+                        help="compare with a finished run's benchmark files instead (DIR: "
+                             "its results/benchmarks), rule by rule")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a CostModel constant, e.g. md_s_per_atom_step=4e-6")
     args = parser.parse_args(argv)
@@ -159,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
         if name not in names:
             parser.error(f"unknown cost constant {name!r}; one of {sorted(names)}")
         overrides[name] = float(value)
+    if args.measured:
+        print(format_measured(measured(config, args.measured, CostModel(**overrides),
+                                       args.snakefile)))
+        return 0
     groups, components = ({}, {}) if args.profile == "none" else read_profile(
         Path(args.profile) if Path(args.profile).exists() else ROOT / args.profile)
     df = estimate(config, CostModel(**overrides), groups, components, args.snakefile)

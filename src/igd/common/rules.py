@@ -69,6 +69,7 @@ class Rule(NamedTuple):
     stage: str                 # stem of the file defining it (workflow/rules/<stage>.smk)
     wildcards: frozenset[str]  # of its outputs
     runs: bool                 # False for a target rule without outputs (e.g. all)
+    benchmark: str | None = None   # its ``benchmark:`` path pattern, if a plain string
 
 
 def snakefile_path(snakefile: str | Path | None = None) -> Path:
@@ -92,6 +93,15 @@ def _section(body: list[str], key: str) -> str | None:
         elif out is not None:
             out.append(line)
     return None if out is None else "\n".join(out)
+
+
+def _literal(text: str | None) -> str | None:
+    """A section's text as the one string literal it is, else None."""
+    try:
+        value = ast.literal_eval(text.strip()) if text else None
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def output_wildcards(text: str) -> frozenset[str]:
@@ -122,7 +132,8 @@ def workflow_rules(snakefile: str | Path | None = None) -> dict[str, Rule]:
         for line in [*path.read_text().splitlines(), "end"]:
             if name and line.strip() and not line[0].isspace() and line[0] != "#":
                 output = _section(body, "output")
-                rules[name] = Rule(path.stem, output_wildcards(output or ""), output is not None)
+                rules[name] = Rule(path.stem, output_wildcards(output or ""), output is not None,
+                                   _literal(_section(body, "benchmark")))
                 name = None
             include = re.match(r"^include:\s*[\"'](.+?)[\"']", line)
             if include:
