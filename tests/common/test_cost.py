@@ -97,6 +97,8 @@ def test_costs_linear_in_steps(default):
     model = cost.CostModel()
     v, d, g = default["vmsd"], default["dynamics"], default["glass"]
     longer = _scaled(default, vmsd__duration=2 * v["duration"], dynamics__t_max=2 * d["t_max"],
+                     dynamics__equilibration=2 * d["equilibration"],   # the whole run: its
+                     dynamics__origin_interval=2 * d["origin_interval"],   # three parts
                      shear__strain_step=default["shear"]["strain_step"] / 2,
                      glass__heat_time=2 * g["heat_time"],
                      glass__equilibrate_time=2 * g["equilibrate_time"],

@@ -256,8 +256,10 @@ def job_cost(rule: str, config: Mapping[str, Any], model: CostModel = CostModel(
     elif rule == "vmsd":
         v = config["vmsd"]
         par = (v["duration"] + v["equilibration"]) / v["timestep"] * md
-    elif rule == "dynamics":
-        par = config["dynamics"]["t_max"] / config["dynamics"]["timestep"] * md
+    elif rule == "dynamics":   # equilibration, then origins (n − 1) intervals apart + t_max
+        d = config["dynamics"]
+        ps = d["equilibration"] + (d["n_origins"] - 1) * d["origin_interval"] + d["t_max"]
+        par = ps / d["timestep"] * md
     elif rule == "artn_chunk":
         par = _artn_chunk_s(config, model)
     elif rule == "hessian":
