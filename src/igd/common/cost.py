@@ -112,6 +112,12 @@ class CostModel:
         dQ, G, S2).
     job_overhead_s: Snakemake and Python start-up of every job, and the whole of the small
         rules: 5 s (smoke run: figures 1.5–3.4 s CPU, fig14 5.4 s).
+    glass_start_s_per_atom: the melt-quench's random start, paid by its first job:
+        ``create_atoms random`` with overlap checks and the ≤ 1 000-iteration
+        contact-removal minimisation: 0.016 s per atom (the 19 652-atom rehearsal,
+        config/rehearsal.yaml: segment 0 took 469–499 s CPU, segment 1, the same MD share,
+        157–183 s: ≈ 315 s; 1 000 iterations, 1 406 force calls, create_atoms 71 s wall).
+        At 500 atoms ≈ 2 s (270 iterations): over-estimated, and negligible.
     """
 
     md_s_per_atom_step: float = 2.2e-6
@@ -134,6 +140,7 @@ class CostModel:
     svm_exponent: float = 2.25
     svm_models: float = 5.0
     job_overhead_s: float = 5.0
+    glass_start_s_per_atom: float = 0.016
 
 
 class JobCost(NamedTuple):
@@ -243,13 +250,18 @@ def job_cost(rule: str, config: Mapping[str, Any], model: CostModel = CostModel(
     n, s = config["system"]["n_atoms"], config["n_samples"]
     md = n * model.md_s_per_atom_step
     par = ser = 0.0
+    segments = glass_segments(config, model) if rule in SEGMENTED_RULES else 1
+    random = config["system"]["initial"]["structure"] == "random"
+    start = n * model.glass_start_s_per_atom if random else 0.0   # the first job's start
     if rule == "glass":   # its MD share, then three minimisations (fixed box, box relaxed, fixed box)
-        par = _glass_md_s(config, model) / glass_segments(config, model)
-        par += 3 * n * model.min_s_per_atom
+        par = _glass_md_s(config, model) / segments
+        par += 3 * n * model.min_s_per_atom + (start if segments == 1 else 0.0)
     elif rule == "import_glass":   # a glass from a file: the glass rule's three minimisations
         par = 3 * n * model.min_s_per_atom
-    elif rule == "glass_segment":   # an earlier segment: MD only
-        par = _glass_md_s(config, model) / glass_segments(config, model)
+    elif rule == "glass_segment":   # an earlier segment: MD only; the first also starts
+        # the glass (spread over the segment jobs: the total is exact, each job's request
+        # within its margin while the start is small against a segment)
+        par = _glass_md_s(config, model) / segments + start / max(1, segments - 1)
     elif rule == "aqs":
         sh = config["shear"]
         par = round(sh["strain_max"] / sh["strain_step"]) * n * model.min_s_per_atom
