@@ -136,8 +136,9 @@ def task_shell(task):
     """Shell command that runs ``task`` (``igd.<stage>.tasks:<name>``) through igd.cli,
     under the MPI launcher when lammps.mpi_tasks > 1, each rank on lammps.threads OpenMP
     threads (the rule's ``threads:`` are MPI_JOB_CORES, the ranks' cores together)."""
+    threads = "{threads}" if MPI_TASKS == 1 else LAMMPS_THREADS   # 1 rank: all its threads
     return (MPI_LAUNCH + PYTHON + f" -m igd.cli {task} --job {{params.job:q}}"
-            f" --log {{log:q}} --threads {LAMMPS_THREADS} 2>> {{log:q}}")
+            f" --log {{log:q}} --threads {threads} 2>> {{log:q}}")
 
 
 def sample_seed(wildcards, purpose=0, *keys):
