@@ -62,9 +62,13 @@ class CostModel:
 
     md_s_per_atom_step: MD, s per atom per step: 2.2 µs, the default run's 500-atom glass
         job (71 s CPU for 65 000 steps: 71 / 65 000 / 500 = 2.2e-6).
-    min_s_per_atom: one CG minimisation, s per atom: 7e-4, bench_aqs.py on 500 atoms
+    min_s_per_atom: one CG minimisation, s per atom at 500 atoms: 7e-4, bench_aqs.py on 500 atoms
         (0.25–0.44 s CPU, 0.35 s / 500) and FIRE on 13 500 atoms (9.4 s / 13 500); CG on
         13 500 atoms is cheaper (1.7–2.0 s).
+    min_size_exponent: a minimisation's cost per atom grows as (atoms / 500) to this power
+        (more CG iterations in a bigger, softer box): 0.47, from 7e-4 s at 500 atoms and
+        4.0e-3 s per atom per AQS step at 19 652 atoms (the rehearsal: 398 s CPU for 5 steps
+        of one direction; its glass job's three tighter minimisations ≈ 320 s).
     artn_calls_per_attempt: force calls per ARTn attempt: 350 (bench_artn.py median 354
         per converged saddle; 351 in the default run).
     artn_success: fraction of attempts that converge: 0.65 (62–65 %, bench_artn.py and
@@ -112,6 +116,8 @@ class CostModel:
         dQ, G, S2).
     job_overhead_s: Snakemake and Python start-up of every job, and the whole of the small
         rules: 5 s (smoke run: figures 1.5–3.4 s CPU, fig14 5.4 s).
+    sq_s_per_atom: S(q) of the 700 K run's frames (``structure_factor``): 2.0e-3 (45 s CPU
+        at 19 652 atoms in the rehearsal, 40 s above the start-up; 5.6 s at 500 atoms).
     glass_start_s_per_atom: the melt-quench's random start, paid by its first job:
         ``create_atoms random`` with overlap checks and the ≤ 1 000-iteration
         contact-removal minimisation: 0.016 s per atom (the 19 652-atom rehearsal,
@@ -122,6 +128,7 @@ class CostModel:
 
     md_s_per_atom_step: float = 2.2e-6
     min_s_per_atom: float = 7.0e-4
+    min_size_exponent: float = 0.47
     artn_calls_per_attempt: float = 350.0
     artn_success: float = 0.65
     artn_s_per_atom_call: float = 5.2e-6
@@ -141,6 +148,7 @@ class CostModel:
     svm_models: float = 5.0
     job_overhead_s: float = 5.0
     glass_start_s_per_atom: float = 0.016
+    sq_s_per_atom: float = 2.0e-3
 
 
 class JobCost(NamedTuple):
@@ -157,6 +165,12 @@ class JobCost(NamedTuple):
     def wall(self, cores: int) -> float:
         """Expected wall seconds on ``cores`` cores (perfect scaling of ``parallel``)."""
         return self.parallel / max(1, cores) + self.serial
+
+
+def minimisation_s(n_atoms: int, model: CostModel) -> float:
+    """CPU seconds of one CG minimisation of ``n_atoms`` (the AQS step, the glass job's
+    three): ``min_s_per_atom`` at 500 atoms, per atom × (n / 500)^``min_size_exponent``."""
+    return n_atoms * model.min_s_per_atom * (n_atoms / 500) ** model.min_size_exponent
 
 
 def local_call_atoms(radius: float, density: float, model: CostModel,
@@ -221,7 +235,7 @@ def glass_segments(config: Mapping[str, Any], model: CostModel = CostModel()) ->
     cores = job_cores("glass", config)
     n = config["system"]["n_atoms"]
     limit = config["cluster"]["max_job_hours"] * 3600
-    budget = cores * (limit / MD_MARGIN - model.job_overhead_s) - 3 * n * model.min_s_per_atom
+    budget = cores * (limit / MD_MARGIN - model.job_overhead_s) - 3 * minimisation_s(n, model)
     if budget <= 0:
         raise ValueError(f"cluster.max_job_hours = {config['cluster']['max_job_hours']:g}: "
                          "shorter than the glass job's minimisation and start-up alone")
@@ -255,16 +269,16 @@ def job_cost(rule: str, config: Mapping[str, Any], model: CostModel = CostModel(
     start = n * model.glass_start_s_per_atom if random else 0.0   # the first job's start
     if rule == "glass":   # its MD share, then three minimisations (fixed box, box relaxed, fixed box)
         par = _glass_md_s(config, model) / segments
-        par += 3 * n * model.min_s_per_atom + (start if segments == 1 else 0.0)
+        par += 3 * minimisation_s(n, model) + (start if segments == 1 else 0.0)
     elif rule == "import_glass":   # a glass from a file: the glass rule's three minimisations
-        par = 3 * n * model.min_s_per_atom
+        par = 3 * minimisation_s(n, model)
     elif rule == "glass_segment":   # an earlier segment: MD only; the first also starts
         # the glass (spread over the segment jobs: the total is exact, each job's request
         # within its margin while the start is small against a segment)
         par = _glass_md_s(config, model) / segments + start / max(1, segments - 1)
     elif rule == "aqs":
         sh = config["shear"]
-        par = round(sh["strain_max"] / sh["strain_step"]) * n * model.min_s_per_atom
+        par = round(sh["strain_max"] / sh["strain_step"]) * minimisation_s(n, model)
     elif rule == "vmsd":
         v = config["vmsd"]
         par = (v["duration"] + v["equilibration"]) / v["timestep"] * md
@@ -291,6 +305,8 @@ def job_cost(rule: str, config: Mapping[str, Any], model: CostModel = CostModel(
         ser = n * model.descriptors_s_per_atom
     elif rule in ("analysis", "leaderboard"):
         ser = n * s * model.analysis_s_per_atom
+    elif rule == "structure_factor":
+        ser = n * model.sq_s_per_atom
     elif rule == "predict":   # one sample's features through the saved SVM
         ser = n * model.analysis_s_per_atom
     return JobCost(par, ser + model.job_overhead_s)
