@@ -29,8 +29,12 @@ benchmark at nice 19 got ≈ 1.5–3 % of a core, so no time below is a cost):
 * 500-atom s0 IS, dense modes, σ = 0.1 THz: the exact smoothed-step p_i (what KPM
   estimates, without probe noise) vs the exact p_i: Spearman 0.984 (1 %, K = 15 modes,
   ν_K 0.901 THz, cut 0.898 THz), 0.953 (0.25 %, K = 4, ν_K 0.576, cut 0.582 THz).
-* 2 000 atoms (``prepare`` default: 2×2×1 of s0, 0.1 Å, re-minimised) ``compare``: not
-  finished by the deadline (the dense ``eigh`` had 37 CPU s after 22 min of wall time).
+* 2 000 atoms (``prepare`` default: 2×2×1 of s0, 0.1 Å, re-minimised) ``compare``
+  (session 9, load 4–8): Spearman ρ KPM vs exact p_1pct 0.796, p_025pct 0.575, I_BP 0.825
+  with the config's 2 realisations (207 s CPU, 588 MB; dense 118 s CPU, 1 598 MB); the
+  smoothed step vs exact 0.996 / 0.976, so the gap is probe noise. ``run kpm …
+  --realisations 8`` (ρ computed from the two .npz): p_1pct 0.919, p_025pct 0.753, I_BP
+  0.922 (745 s CPU).
 * 20 000 atoms (5×4×2 of s0, unperturbed: ``bench_hessian_sparse.py prepare --perturb 0``)
   ``whole``: not finished (19 CPU s in 19 min, still building the Hessian). The earlier
   kpm_block measurement (bench_hessian_sparse.py) gives ≈ 1 000 CPU s per probe set,
