@@ -95,8 +95,10 @@ class CostModel:
         "Benchmarks"): 9.4 s of ``dynamical_matrix`` (6N calls, ∝ N², on every rank)
         and 2 s of ``eigh`` (∝ N³, rank 0 alone).
     hessian_kpm_s_per_atom: the sparse route above ``hessian.max_dense_atoms``, s per
-        atom per KPM probe set: 0.05 (~1 000 s CPU for one set on 20 000 atoms,
-        bench_hessian_sparse.py); rank 0 alone.
+        atom per KPM probe set: 0.11 (the 19 652-atom rehearsal's whole sparse route, one
+        set, 178 moments, 77 colours: 2 298 s CPU and 1.23 GB peak on a loaded core; the
+        earlier 0.05 was extrapolated from 16 probes, bench_hessian_sparse.py); rank 0
+        alone.
     hessian_build_s_per_atom: assembling the sparse EAM Hessian: 4.1e-3 (82 s on 20 000
         atoms, bench_hessian_sparse.py).
     hessian_lu_s: the shift-invert lowest modes up to ``hessian.sparse.max_lu_atoms``:
@@ -137,7 +139,7 @@ class CostModel:
     artn_local_exact_shell: float = 12.5
     hessian_force_s: float = 9.4
     hessian_eigh_s: float = 2.0
-    hessian_kpm_s_per_atom: float = 0.05
+    hessian_kpm_s_per_atom: float = 0.11
     hessian_build_s_per_atom: float = 4.1e-3
     hessian_lu_s: float = 300.0
     descriptors_s_per_atom: float = 4.0e-3
