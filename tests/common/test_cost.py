@@ -408,7 +408,7 @@ def _scaled_default():
 def test_rehearsal_is_the_paper_config_shortened():
     """config/rehearsal.yaml on top of paper.yaml (two --configfile, in order): the paper's
     atoms, box, potential, sparse Hessian and local ARTn, but every length shortened; the
-    glass cut into segments by its 3-minute 'partition'; every job's request ≤ 1 h."""
+    glass cut into segments by its 12-minute 'partition'; no job asks for more than 2 h."""
     base = ROOT / "config" / "config.yaml"
     paper = cost.load_config(ROOT / "config" / "paper.yaml", base)
     rehearsal = cost.load_config([ROOT / "config" / "paper.yaml",
@@ -421,7 +421,7 @@ def test_rehearsal_is_the_paper_config_shortened():
         _scaled(rehearsal, cluster__max_job_hours=48.0))
     for rule in set(cost.rule_jobs(rehearsal)) - set(cost.target_rules()):
         assert cost.job_cost(rule, rehearsal).cpu <= cost.job_cost(rule, paper).cpu, rule
-        assert cost.job_runtime(rule, rehearsal) <= 60, rule
+        assert cost.job_runtime(rule, rehearsal) <= 120, rule   # the Hessian's: 113 min
     assert sum(cost.rule_cpu_seconds(rehearsal).values()) < 3 * 3600   # ≤ 90 min on 2 cores
 
 
