@@ -460,3 +460,7 @@ def test_measured_against_the_model(tmp_path, configs, capsys):
     out = capsys.readouterr().out
     assert re.search(r"^\| glass \| 2 \| 1 \| .* \| 3\.00 ! \|", out, re.M)
     assert sum(line.startswith("| ") for line in out.splitlines()) == 4   # header + 3 rules
+    with pytest.raises(SystemExit):   # an empty or wrong directory is named, not a traceback
+        cost.main(["--base", str(ROOT / "config" / "config.yaml"), "--measured", str(tmp_path)
+                   + "/nothing"])
+    assert "no benchmark file" in capsys.readouterr().err

@@ -186,6 +186,9 @@ def measured(config: Mapping[str, Any], bench_dir: str | Path,
         row["wall_ratio"] = row["wall_s"] / row["wall_model_s"]
         row["mem_ratio"] = row["max_rss_mb"] / row["mem_request_mb"]
         rows.append(row)
+    if not rows:
+        raise ValueError(f"{bench_dir}: no benchmark file of this workflow's rules "
+                         "(expected a run's results/benchmarks)")
     return pd.DataFrame(rows).set_index("rule")
 
 
@@ -195,6 +198,7 @@ def format_measured(df: pd.DataFrame) -> str:
     head = ("| rule | jobs | cores | CPU s/job model | CPU s/job measured | ratio | "
             "wall s model | wall s measured | ratio | MB requested | max RSS MB |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
+
     def flag(ratio: float) -> str:
         return f"{ratio:.2f}" + ("" if 0.5 <= ratio <= 2 else " !")
 
@@ -235,8 +239,11 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown cost constant {name!r}; one of {sorted(names)}")
         overrides[name] = float(value)
     if args.measured:
-        print(format_measured(measured(config, args.measured, CostModel(**overrides),
-                                       args.snakefile)))
+        try:
+            table = measured(config, args.measured, CostModel(**overrides), args.snakefile)
+        except ValueError as err:
+            parser.error(str(err))
+        print(format_measured(table))
         return 0
     groups, components = ({}, {}) if args.profile == "none" else read_profile(
         Path(args.profile) if Path(args.profile).exists() else ROOT / args.profile)
