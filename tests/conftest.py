@@ -1,4 +1,5 @@
-"""Shared fixtures: the repository, a tiny glass made once per session, the smoke run."""
+"""Shared fixtures: the repository, a tiny glass made once per session, the smoke run
+(killed once and resumed: ``killing``)."""
 
 from __future__ import annotations
 
@@ -95,12 +96,20 @@ def tiny_glass(tiny_glass_run) -> Path:
 
 
 @pytest.fixture(scope="session")
-def smoke_run(tmp_path_factory) -> Path:
-    """The smoke workflow run once to completion in a temporary copy; returns its root.
+def smoke_killed(tmp_path_factory) -> dict:
+    """The smoke workflow run once in a temporary copy, SIGKILLed inside its first long job
+    (ARTn chunk or AQS) and resumed to the end: what the kill left (``killing``).
 
-    Shared by every test that needs workflow outputs (run the workflow as few times as
-    possible: it is the most expensive thing in the suite).
-    """
+    The suite's one local smoke run (the most expensive thing in the suite): its finished
+    results are ``smoke_run``'s, and the run through SLURM is compared with it."""
+    from killing import kill_and_resume
+
     work = copy_workflow(tmp_path_factory.mktemp("smoke"))
-    run_snakemake(work, "--cores", "2", "--configfile", "config/smoke.yaml")
-    return work
+    return kill_and_resume(work, SNAKEMAKE, run_snakemake)
+
+
+@pytest.fixture(scope="session")
+def smoke_run(smoke_killed) -> Path:
+    """Root of the finished smoke run (killed once and resumed; shared by every test that
+    needs workflow outputs)."""
+    return smoke_killed["work"]

@@ -5,7 +5,8 @@ and `srun --mpi=pmi2` as the MPI launcher (lammps.launcher).
 munge, no systemd; `.ci/run` installs them) and `.ci/slurm/stop.sh` stops them by PID in a
 finalizer. The smoke workflow runs in a temporary copy through the repository's own
 `slurm/` profile (plus the two settings a cluster without slurmdbd needs: squeue for the
-status, a short first status check), its Parquet outputs must equal the local smoke run's,
+status, a short first status check), its Parquet outputs must equal the local smoke run's
+(which was SIGKILLed inside a long job and resumed: the determinism check across a kill),
 and a rule that fails must be reported, retried with a longer time limit and leave no
 output behind. Skipped without root or without SLURM. Every call has a timeout (a plugin
 that waits on a job SLURM forgot would otherwise hang).
@@ -14,6 +15,8 @@ that waits on a job SLURM forgot would otherwise hang).
 from __future__ import annotations
 
 import filecmp
+import json
+import math
 import os
 import re
 import shlex
@@ -25,6 +28,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, copy_workflow, run_snakemake
@@ -101,6 +105,21 @@ def _ctld_log(state: Path) -> str:
     return (state / "log" / "slurmctld.log").read_text(errors="replace")
 
 
+TIMING_KEYS = ("wall_s", "cpu_s", "grid_search_seconds", "seconds")
+
+
+def _strip_timings(obj):
+    """``obj`` (a table's ``igd`` metadata) without wall/CPU-time fields; NaN → "nan"."""
+    if isinstance(obj, dict):
+        return {k: _strip_timings(v) for k, v in obj.items()
+                if not any(k.endswith(t) for t in TIMING_KEYS)}
+    if isinstance(obj, list):
+        return [_strip_timings(v) for v in obj]
+    if isinstance(obj, float) and math.isnan(obj):
+        return "nan"
+    return obj
+
+
 def _compare_parquet(a: Path, b: Path) -> bool:
     """Data and metadata equal (pandas .equals, assert); whether the bytes are identical."""
     from igd.common.io import read_metadata
@@ -158,11 +177,31 @@ def test_smoke_workflow_through_slurm(slurm_cluster, smoke_run, tmp_path, smoke_
     files = ["results/learning/igd.parquet", "results/s0/hessian/atoms.parquet",
              "results/s0/hessian/vdos.parquet", "results/s0/dynamics/atoms.parquet"]
     for s in study:
-        files += [f"results/{s}/glass/atoms.parquet", f"results/{s}/labels.parquet",
-                  f"results/{s}/features.parquet"]
+        files += [f"results/{s}/glass/{name}.parquet" for name in ("atoms", "thermo", "rdf")]
+        files += [f"results/{s}/{name}.parquet" for name in ("labels", "structure", "features")]
     identical = {f: _compare_parquet(work / f, smoke_run / f) for f in files}
-    # byte-identical too (seen here: no timestamps or host names in the tables)
+    # byte-identical too (seen here: no timestamps or host names in the tables), although
+    # the local run was SIGKILLed inside a long job and resumed (conftest.smoke_killed)
     assert all(identical.values()), identical
+    differ = [s for s in study if (work / f"results/{s}/glass/inherent.data").read_bytes()
+              != (smoke_run / f"results/{s}/glass/inherent.data").read_bytes()]
+    assert not differ, f"inherent structures not byte-identical: {differ}"
+
+    # every other table the SLURM run wrote: the same values and metadata once the wall/CPU
+    # time fields are removed
+    ref = sorted(p.relative_to(work) for p in (work / "results").rglob("*.parquet")
+                 if not p.name.startswith("."))
+    assert len(ref) > len(files)
+    differ = []
+    for rel in ref:
+        a, b = pq.read_table(smoke_run / rel), pq.read_table(work / rel)
+        ma = json.loads((a.schema.metadata or {}).get(b"igd", b"{}"))
+        mb = json.loads((b.schema.metadata or {}).get(b"igd", b"{}"))
+        cols = [c for c in a.column_names if not c.endswith(TIMING_KEYS)]
+        if (_strip_timings(ma) != _strip_timings(mb) or a.column_names != b.column_names
+                or not a.select(cols).to_pandas().equals(b.select(cols).to_pandas())):
+            differ.append(str(rel))
+    assert not differ, f"tables differ from the local run's beyond timings: {differ}"
 
 
 def test_failing_rule_is_reported_and_retried(slurm_cluster, tmp_path):
