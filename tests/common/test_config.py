@@ -71,6 +71,9 @@ BAD = {
     "negative ARTn push": (_set("artn.search", {"push_step": -0.1}), "artn.search.push_step"),
     "unknown initial structure": (_set("system.initial.structure", "fcc"),
                                   "system.initial.structure"),
+    "zero glass segments": (_set("cluster.glass_segments", 0), "cluster.glass_segments"),
+    "fractional checkpoint steps": (_set("cluster.checkpoint_steps", 2.5),
+                                    "cluster.checkpoint_steps"),
 }
 
 

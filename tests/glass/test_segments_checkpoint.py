@@ -96,3 +96,31 @@ def test_checkpoint_steps_from_the_cost_model():
     assert cost.checkpoint_steps(paper) == 0
     smoke["cluster"]["checkpoint_minutes"] = 0.01        # 0.6 s: the tiny limit of a test
     assert 0 < cost.checkpoint_steps(smoke) < 1000
+
+
+def test_pinned_plan_survives_another_cost_model():
+    """cluster.glass_segments / checkpoint_steps pin the glass plan: a cost model with
+    another MD rate re-plans an unpinned paper config (the glass params change, so the
+    glass and all after it would rerun) but not a pinned one; igd-cost prints the plan."""
+    import dataclasses
+
+    from igd.common.cost_table import estimate, format_table
+
+    base = ROOT / "config" / "config.yaml"
+    paper = cost.load_config(ROOT / "config" / "paper.yaml", base)
+    plan = cost.plan_keys(paper)
+    assert plan == {"glass_segments": cost.glass_segments(paper),
+                    "checkpoint_steps": cost.checkpoint_steps(paper)}
+    assert plan["glass_segments"] > 1 and plan["checkpoint_steps"] > 0
+    slower = dataclasses.replace(cost.CostModel(),
+                                 md_s_per_atom_step=2 * cost.CostModel().md_s_per_atom_step)
+    assert cost.plan_keys(paper, slower) != plan                 # re-planned
+    pinned = {**paper, "cluster": {**paper["cluster"], **plan}}
+    assert cost.plan_keys(pinned, slower) == plan                # kept
+    text = format_table(estimate(paper), paper)
+    assert (f"cluster.glass_segments: {plan['glass_segments']}, cluster.checkpoint_steps: "
+            f"{plan['checkpoint_steps']} (from the cost model" in text)
+    assert "(pinned: checkpoint_steps, glass_segments)" in format_table(
+        estimate(pinned), pinned)
+    default = cost.load_config(base, base)
+    assert "Glass plan" not in format_table(estimate(default), default)   # one job, none

@@ -233,7 +233,14 @@ def glass_segments(config: Mapping[str, Any], model: CostModel = CostModel()) ->
     """Jobs one sample's melt-quench runs as: the fewest equal MD segments such that the
     last (its MD share, the three minimisations, start-up) asks for at most
     ``cluster.max_job_hours`` (wall time on :func:`job_cores` × :data:`MD_MARGIN`).
-    1 = the unsegmented job. Raises ValueError if even the MD-free part does not fit."""
+    1 = the unsegmented job. Raises ValueError if even the MD-free part does not fit.
+
+    ``cluster.glass_segments`` (an integer) pins the count instead: the plan of a study
+    already run, so that a new cost model (another igd version) does not re-plan its glass
+    and rerun everything downstream (:func:`plan_keys`)."""
+    pinned = config["cluster"].get("glass_segments")
+    if pinned is not None:
+        return int(pinned)
     cores = job_cores("glass", config)
     n = config["system"]["n_atoms"]
     limit = config["cluster"]["max_job_hours"] * 3600
@@ -249,7 +256,11 @@ def checkpoint_steps(config: Mapping[str, Any], model: CostModel = CostModel()) 
     (:class:`igd.glass.segments.Checkpoints`): ``cluster.checkpoint_minutes`` of expected
     wall time (``md_s_per_atom_step`` × atoms per step on :func:`job_cores` cores); 0 (no
     checkpoints, and no param: today's jobs) when it is 0 or not shorter than one segment's
-    MD. A killed job loses at most this much MD (× the machine's slowness) plus start-up."""
+    MD. A killed job loses at most this much MD (× the machine's slowness) plus start-up.
+    ``cluster.checkpoint_steps`` (an integer, 0 = none) pins it instead (:func:`plan_keys`)."""
+    pinned = config["cluster"].get("checkpoint_steps")
+    if pinned is not None:
+        return int(pinned)
     minutes = config["cluster"].get("checkpoint_minutes", 0)
     if not minutes:
         return 0
@@ -259,6 +270,16 @@ def checkpoint_steps(config: Mapping[str, Any], model: CostModel = CostModel()) 
                         / model.md_s_per_atom_step / glass_segments(config, model))
     return every if every < segment else 0
 
+
+
+def plan_keys(config: Mapping[str, Any], model: CostModel = CostModel()) -> dict[str, int]:
+    """The glass plan that the cost model makes from ``cluster.max_job_hours`` and
+    ``cluster.checkpoint_minutes``: ``{"glass_segments": n, "checkpoint_steps": k}``. Both
+    are glass params (segment and checkpoint boundaries change the trajectory in its last
+    bits), so a cost model that predicts another MD rate would re-plan them and rerun the
+    glass of a finished study; pinning them under ``cluster:`` keeps the plan."""
+    return {"glass_segments": glass_segments(config, model),
+            "checkpoint_steps": checkpoint_steps(config, model)}
 
 def job_cost(rule: str, config: Mapping[str, Any], model: CostModel = CostModel()) -> JobCost:
     """CPU seconds of one job of ``rule`` under ``config`` (start-up included); rules

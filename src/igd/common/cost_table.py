@@ -98,11 +98,22 @@ def format_table(df: pd.DataFrame, config: Mapping[str, Any]) -> str:
         lines.append(f"{row.Index:<12} {int(row.jobs):>7d} {int(row.submissions):>10d} "
                      f"{row.core_hours:>12.4g} {row.longest_job_core_hours:>21.3g} "
                      f"{row.longest_request_hours:>20.3g}")
-    every = cost.checkpoint_steps(config)
+    plan = cost.plan_keys(config)
+    pinned = {k for k in plan if config["cluster"].get(k) is not None}
+    if plan["glass_segments"] > 1 or plan["checkpoint_steps"]:
+        lines.append(f"Glass plan: cluster.glass_segments: {plan['glass_segments']}, "
+                     f"cluster.checkpoint_steps: {plan['checkpoint_steps']} "
+                     + (f"(pinned: {', '.join(sorted(pinned))})" if pinned else
+                        "(from the cost model; pin both in the config once the study has "
+                        "started, so that another igd version's cost model does not re-plan "
+                        "the glass and rerun it)"))
+    every = plan["checkpoint_steps"]
     if every:
-        lines.append(f"Glass jobs: a checkpoint every {every} MD steps (cluster.checkpoint_minutes"
-                     f" = {config['cluster']['checkpoint_minutes']:g} min of expected wall "
-                     "time); a killed job resumes from its last one")
+        source = ("cluster.checkpoint_steps" if "checkpoint_steps" in pinned else
+                  f"cluster.checkpoint_minutes = {config['cluster']['checkpoint_minutes']:g} "
+                  "min of expected wall time")
+        lines.append(f"Glass jobs: a checkpoint every {every} MD steps ({source}); a killed "
+                     "job resumes from its last one")
     dense = config["hessian"]["max_dense_atoms"]
     if config["system"]["n_atoms"] > dense:
         lines.append(f"Hessian: above hessian.max_dense_atoms = {dense} atoms the sparse route "
