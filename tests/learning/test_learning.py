@@ -265,6 +265,22 @@ def test_nan_policies_in_training():
                   **GRID)
 
 
+def test_too_few_complete_atoms_names_the_nan_policy():
+    """ARTn on every 100th atom only (artn.atom_stride; the 19 652-atom rehearsal's case):
+    with nan_policy drop 6 complete atoms are left, too few for 3-fold CV; the error
+    gives the class counts and names the setting that helps, which then trains."""
+    feats = synthetic_features()
+    for s in ("s0", "s1"):
+        feats[s].loc[feats[s]["id"] % 100 != 1, "dQ_01"] = np.nan
+    cols = family_columns(feats["s0"].columns)
+    with pytest.raises(ValueError, match=r"training atoms\): too few.*594 atoms of the training "
+                                         r"samples.*impute_train_median"):
+        train_igd(feats, test_samples=["s2"], feature_columns=cols, nan_policy="drop", **GRID)
+    res = train_igd(feats, test_samples=["s2"], feature_columns=cols,
+                    nan_policy="impute_train_median", **GRID)
+    assert res.igd["igd"].notna().all()
+
+
 def test_run_learning_models_share_training_set():
     feats = synthetic_features()
     res = run_learning(feats, test_samples=["s2"], seed=0, **GRID)

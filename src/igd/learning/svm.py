@@ -189,8 +189,14 @@ def train_igd(features: Mapping[str, pd.DataFrame], *, test_samples: Sequence[st
     y_train = np.concatenate([labels[s][train_masks[s]] for s in train_samples])
     n_min = min((y_train == 1).sum(), (y_train == -1).sum())
     if n_min < cv_folds:
-        raise ValueError(f"{n_min} atoms in the smaller class: too few for {cv_folds}-fold "
-                         "stratified CV")
+        excluded = sum(int((~np.asarray(usable[s])).sum()) for s in train_samples)
+        why = (f"; {excluded} atoms of the training samples have missing features and are "
+               f"excluded (learning.nan_policy {nan_policy!r}: e.g. the atoms artn.atom_stride "
+               "skips), so set learning.nan_policy: impute_train_median or search more atoms"
+               if excluded else "")
+        raise ValueError(f"{n_min} atoms in the smaller class ({(y_train == 1).sum()} "
+                         f"rearranged, {(y_train == -1).sum()} not, of {y_train.size} training "
+                         f"atoms): too few for {cv_folds}-fold stratified CV{why}")
 
     pipe = make_pipeline(impute=nan_policy == "impute_train_median",
                          cache_size_mb=cache_size_mb)
