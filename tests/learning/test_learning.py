@@ -279,6 +279,13 @@ def test_too_few_complete_atoms_names_the_nan_policy():
     res = train_igd(feats, test_samples=["s2"], feature_columns=cols,
                     nan_policy="impute_train_median", **GRID)
     assert res.igd["igd"].notna().all()
+    # a model of the sparse feature alone: in a CV subsample of 30 rows dQ_01 is often all
+    # NaN; the imputer keeps it (as a constant) instead of leaving no feature (the
+    # rehearsal's ΔQ model)
+    only = train_igd(feats, test_samples=["s2"], feature_columns=["dQ_01"], cv_max_rows=30,
+                     nan_policy="impute_train_median", **GRID)
+    assert only.igd["igd"].notna().all()
+    assert only.pipeline.named_steps["impute"].transform(np.full((2, 1), np.nan)).shape == (2, 1)
 
 
 def test_run_learning_models_share_training_set():

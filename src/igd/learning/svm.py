@@ -67,7 +67,12 @@ def grid_from_range(start: float, stop: float, step: float) -> list[float]:
 
 
 def make_pipeline(*, impute: bool = False, cache_size_mb: float = 500.0):
-    """``[SimpleImputer(median)] → StandardScaler → SVC(rbf)`` (scikit-learn = LIBSVM)."""
+    """``[SimpleImputer(median)] → StandardScaler → SVC(rbf)`` (scikit-learn = LIBSVM).
+
+    The imputer keeps a column that is all NaN in the rows it is fitted on (as 0, a
+    constant that carries no information): by default scikit-learn drops it, which left the
+    19 652-atom rehearsal's ΔQ-only model, whose ARTn searched 10 atoms per sample, with no
+    feature at all in a CV fold; the columns also stay those of ``feature_columns``."""
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
@@ -75,7 +80,7 @@ def make_pipeline(*, impute: bool = False, cache_size_mb: float = 500.0):
 
     steps = []
     if impute:
-        steps.append(("impute", SimpleImputer(strategy="median")))
+        steps.append(("impute", SimpleImputer(strategy="median", keep_empty_features=True)))
     steps += [("scale", StandardScaler()),
               ("svm", SVC(kernel="rbf", cache_size=cache_size_mb))]
     return Pipeline(steps)
