@@ -126,6 +126,11 @@ class CostModel:
         config/rehearsal.yaml: segment 0 took 469–499 s CPU, segment 1, the same MD share,
         157–183 s: ≈ 315 s; 1 000 iterations, 1 406 force calls, create_atoms 71 s wall).
         At 500 atoms ≈ 2 s (270 iterations): over-estimated, and negligible.
+    flexibility_s_per_atom: ``structural_flexibility`` over all samples' atoms: 1.0e-3
+        (the rehearsal: 44 s CPU for 2 × 19 652 atoms under load; it was priced as a small
+        rule, 5 s, and ran in the main process: at paper size ≈ 200 s, a cluster job).
+    snapshots_s_per_atom: the OVITO renders of ``snapshots`` (one sample): 5e-4 (the
+        rehearsal: 14.7 s CPU, 45 s wall under load, at 19 652 atoms; smoke 8 s at 500).
     """
 
     md_s_per_atom_step: float = 2.2e-6
@@ -151,6 +156,8 @@ class CostModel:
     job_overhead_s: float = 5.0
     glass_start_s_per_atom: float = 0.016
     sq_s_per_atom: float = 2.0e-3
+    flexibility_s_per_atom: float = 1.0e-3
+    snapshots_s_per_atom: float = 5.0e-4
 
 
 class JobCost(NamedTuple):
@@ -330,6 +337,10 @@ def job_cost(rule: str, config: Mapping[str, Any], model: CostModel = CostModel(
         ser = n * s * model.analysis_s_per_atom
     elif rule == "structure_factor":
         ser = n * model.sq_s_per_atom
+    elif rule == "structural_flexibility":
+        ser = n * s * model.flexibility_s_per_atom
+    elif rule == "snapshots":
+        ser = n * model.snapshots_s_per_atom
     elif rule == "predict":   # one sample's features through the saved SVM
         ser = n * model.analysis_s_per_atom
     return JobCost(par, ser + model.job_overhead_s)
