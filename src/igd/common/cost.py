@@ -278,7 +278,6 @@ def checkpoint_steps(config: Mapping[str, Any], model: CostModel = CostModel()) 
     return every if every < segment else 0
 
 
-
 def plan_keys(config: Mapping[str, Any], model: CostModel = CostModel()) -> dict[str, int]:
     """The glass plan that the cost model makes from ``cluster.max_job_hours`` and
     ``cluster.checkpoint_minutes``: ``{"glass_segments": n, "checkpoint_steps": k}``. Both
@@ -287,6 +286,7 @@ def plan_keys(config: Mapping[str, Any], model: CostModel = CostModel()) -> dict
     glass of a finished study; pinning them under ``cluster:`` keeps the plan."""
     return {"glass_segments": glass_segments(config, model),
             "checkpoint_steps": checkpoint_steps(config, model)}
+
 
 def job_cost(rule: str, config: Mapping[str, Any], model: CostModel = CostModel()) -> JobCost:
     """CPU seconds of one job of ``rule`` under ``config`` (start-up included); rules
