@@ -61,12 +61,17 @@ def copy_workflow(dest: Path) -> Path:
     return dest
 
 
-def run_snakemake(workdir: Path, *args: str, timeout: float = 1800,
-                  check: bool = True) -> subprocess.CompletedProcess:
+def snakemake_env() -> dict:
+    """The environment a workflow run in a test gets: this interpreter's bin first."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    proc = subprocess.run([*SNAKEMAKE, *args], cwd=workdir, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return env
+
+
+def run_snakemake(workdir: Path, *args: str, timeout: float = 1800,
+                  check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([*SNAKEMAKE, *args], cwd=workdir, env=snakemake_env(),
+                          capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n"
                              f"{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
@@ -104,8 +109,7 @@ def smoke_killed(tmp_path_factory) -> dict:
     results are ``smoke_run``'s, and the run through SLURM is compared with it."""
     from killing import kill_and_resume
 
-    work = copy_workflow(tmp_path_factory.mktemp("smoke"))
-    return kill_and_resume(work, SNAKEMAKE, run_snakemake)
+    return kill_and_resume(copy_workflow(tmp_path_factory.mktemp("smoke")))
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,14 +19,10 @@ import pyarrow.parquet as pq
 
 from igd.common.datafile import read_lammps_data
 
+from conftest import SNAKEMAKE, run_snakemake, snakemake_env
+
 SMOKE = ("--cores", "2", "--configfile", "config/smoke.yaml")
 LONG_RULES = ("artn_", "aqs_")        # log-name prefixes of the long rules (ARTn chunk, AQS)
-
-
-def _env() -> dict:
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
 
 
 def outputs(root: Path) -> dict[str, float]:
@@ -99,13 +94,13 @@ def assert_readable(root: Path) -> None:
             json.loads(p.read_text())
 
 
-def kill_and_resume(work: Path, snakemake: list[str], run_snakemake) -> dict:
+def kill_and_resume(work: Path) -> dict:
     """Run the smoke workflow in ``work``, SIGKILL it (snakemake and every job) once a long
     job has run for 3 s, record what the kill left, then unlock and resume it to the end.
     Returns work, job (``sample/rule_wildcard`` killed, None if none was seen), kill_time
     (ns), before (result path → mtime at the kill), incomplete (Snakemake's records) and
     readable (None, or the error of a half-written file found at a final path)."""
-    proc = subprocess.Popen([*snakemake, *SMOKE], cwd=work, env=_env(),
+    proc = subprocess.Popen([*SNAKEMAKE, *SMOKE], cwd=work, env=snakemake_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     job = None

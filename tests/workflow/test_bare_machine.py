@@ -24,7 +24,7 @@ import pytest
 from igd.common import system
 from igd.common.io import read_table
 
-from conftest import ROOT, copy_workflow, run_snakemake
+from conftest import ROOT, copy_workflow, run_snakemake, snakemake_env
 
 INSTALL = "sudo apt-get install libvulkan1 mesa-vulkan-drivers"
 SWITCH = "learning.analysis.snapshot.enabled: false"
@@ -164,9 +164,8 @@ def dry_run_without_vulkan(work: Path, *args: str) -> subprocess.CompletedProces
     site = work / "no_vulkan_site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(textwrap.dedent(NO_VULKAN_SITE))
-    env = dict(os.environ)
+    env = snakemake_env()
     env["PYTHONPATH"] = os.pathsep.join(p for p in [str(site), env.get("PYTHONPATH")] if p)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["VK_DRIVER_FILES"] = str(work / "no_driver.json")
     return subprocess.run([sys.executable, "-m", "snakemake", "-n", *args], cwd=work, env=env,
                           capture_output=True, text=True, timeout=600, check=False)
