@@ -137,8 +137,8 @@ def run(route: str, data: str, out: str, realisations: int | None = None) -> dic
             fractions=h["fractions"], n_zero=h["n_zero"],
             probe_distance=sp.get("probe_distance", 9.0),
             realisations=sp.get("realisations", 1), n_moments=sp.get("n_moments"),
-            tol=sp.get("tol", 1e-4), max_lu_atoms=sp.get("max_lu_atoms", 5000),
-            seed=sp.get("seed", 0), root=ROOT)
+            tol=sp.get("tol", 1e-4), seed=sp.get("seed", 0),
+            modes_tol=sp.get("modes_tol", 1e-4), root=ROOT)
         res = {c: a[c].to_numpy() for c in a.columns if c not in ("id", "type")}
         res["g"] = v["g"].to_numpy()
         n_atoms = len(a)

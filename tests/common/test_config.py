@@ -47,6 +47,9 @@ BAD = {
     "bad sha256": (_set("potential.sha256", "abc"), "potential.sha256"),
     "bad element name": (_set("potential.elements", ["cu", "Zr"]), "potential.elements"),
     "unknown barostat": (_set("glass.barostat", "isotropic"), "glass.barostat"),
+    "retired max_lu_atoms": (_set("hessian.sparse.max_lu_atoms", 5000),
+                             "hessian.sparse.max_lu_atoms"),
+    "retired p_sigma": (_set("hessian.sparse.p_sigma", None), "hessian.sparse.p_sigma"),
     "b2 with 500 atoms": (_set("system.initial.structure", "b2"), "system.initial.structure"),
     "quench that heats": (_set("glass.t_final", 2500.0), "glass.t_final"),
     "no mass for an element": (_set("potential.masses", {"Cu": 63.5}), "potential.masses"),
@@ -85,6 +88,8 @@ def test_bad_config_is_rejected_naming_the_key(case, default_config):
     with pytest.raises(ConfigError) as info:
         validate(cfg)
     assert f"config key '{key}" in str(info.value)  # the key, or an item of it
+    if case.startswith("retired"):
+        assert "no longer exists" in str(info.value) and "modes_tol" in str(info.value)
 
 
 @pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "smoke.yaml"])

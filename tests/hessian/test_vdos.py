@@ -299,8 +299,8 @@ def test_sparse_route_equals_dense_on_fcc(tmp_path):
     shell = 12 / 321          # the complete lowest shell: 12 degenerate modes at 2.19 THz
     v, a, units, diag = stage.hessian_vdos_sparse(data, potential=pot, sigma=0.1,
                                                   nu_grid=grid, band=band, fractions=(shell,),
-                                                  probe_distance=20.0, tol=1e-6, root=ROOT,
-                                                  curve_atoms=2)
+                                                  probe_distance=20.0, tol=1e-6, modes_tol=1e-11,
+                                                  root=ROOT, curve_atoms=2)
     assert diag["n_modes"] == 321 and diag["n_modes_exact"] == 12 and diag["n_colours"] == 108
     g_ref = hm.per_atom_vdos(dense, grid, 0.1)
     np.testing.assert_allclose(v["g"], g_ref.sum(0), atol=1e-4 * g_ref.sum(0).max())
@@ -324,7 +324,8 @@ def test_sparse_route_ranks_glass_atoms_like_dense(tiny_glass):
     ref = hm.boson_peak_intensity(hm.per_atom_vdos(dense, grid, 0.1), grid, band)
     v, a, _units, diag = stage.hessian_vdos_sparse(
         tiny_glass, potential=POTENTIAL, sigma=0.1, nu_grid=grid, band=band,
-        fractions=(0.01, 0.0025), probe_distance=9.0, realisations=2, tol=1e-3, root=ROOT)
+        fractions=(0.01, 0.0025), probe_distance=9.0, realisations=2, tol=1e-3,
+        modes_tol=1e-9, root=ROOT)
     assert diag["n_modes_exact"] == 15 and diag["n_negative_exact"] == 0
     assert spearmanr(a["I_BP"], ref)[0] >= 0.95
     np.testing.assert_allclose(a["p_1pct"], hm.participation_fraction(dense, 0.01),

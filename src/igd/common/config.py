@@ -24,6 +24,26 @@ class ConfigError(ValueError):
         self.key = key
 
 
+RETIRED = {   # keys an older config may still carry: what replaced them
+    "hessian.sparse.max_lu_atoms": "the participation fractions are exact at every size "
+                                   "now (no LU; see hessian.sparse.modes_tol): delete it",
+    "hessian.sparse.p_sigma": "the KPM estimate of the participation fractions is gone, "
+                              "they are exact at every size (see hessian.sparse.modes_tol): "
+                              "delete it",
+}
+
+
+def _retired(config: Mapping[str, Any]) -> None:
+    """A :class:`ConfigError` for a key of :data:`RETIRED`, saying what replaced it."""
+    for key, why in RETIRED.items():
+        *path, last = key.split(".")
+        parent: Any = config
+        for part in path:
+            parent = parent.get(part) if isinstance(parent, Mapping) else None
+        if isinstance(parent, Mapping) and last in parent:
+            raise ConfigError(key, f"no longer exists: {why}")
+
+
 def validate(config: dict) -> dict:
     """Validate ``config`` against the schema, fill in defaults, check relations.
 
@@ -33,6 +53,7 @@ def validate(config: dict) -> dict:
     import jsonschema  # noqa: PLC0415
     from snakemake.utils import validate as sm_validate  # noqa: PLC0415
 
+    _retired(config)
     schema = yaml.safe_load(SCHEMA.read_text())
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))

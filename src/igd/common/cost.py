@@ -101,9 +101,12 @@ class CostModel:
         alone.
     hessian_build_s_per_atom: assembling the sparse EAM Hessian: 4.1e-3 (82 s on 20 000
         atoms, bench_hessian_sparse.py).
-    hessian_lu_s: the shift-invert lowest modes up to ``hessian.sparse.max_lu_atoms``:
-        300 s (on 2 000 atoms the sparse route took as long as the dense one, ≈ 280 s by
-        the dense constants above).
+    hessian_modes_s_per_atom_vector: the exact lowest modes of the sparse route
+        (Chebyshev-filtered subspace iteration, 4 iterations of 22 products of D with a
+        block of k + buffer vectors, k = the largest fraction's modes), s per atom per
+        vector: 2e-4 (19 652 atoms, 630 vectors: 600 s CPU per iteration,
+        bench_participation_chebyshev.py; on 2 000 atoms, 100 vectors, it took 22 s where
+        this says 40 s).
     descriptors_s_per_atom: the local descriptors (Voronoi per frame of the 700 K run):
         4e-3, ~2 s on 500 atoms (smoke run: 2.0–2.3 s CPU, start-up included).
     structure_s_per_atom: G + S2 features: 1.7e-4 (bench_structure.py: 3.0–3.6 s CPU for
@@ -146,7 +149,7 @@ class CostModel:
     hessian_eigh_s: float = 2.0
     hessian_kpm_s_per_atom: float = 0.11
     hessian_build_s_per_atom: float = 4.1e-3
-    hessian_lu_s: float = 300.0
+    hessian_modes_s_per_atom_vector: float = 2.0e-4
     descriptors_s_per_atom: float = 4.0e-3
     structure_s_per_atom: float = 1.7e-4
     analysis_s_per_atom: float = 2.9e-3
@@ -323,10 +326,10 @@ def job_cost(rule: str, config: Mapping[str, Any], model: CostModel = CostModel(
         if n <= h["max_dense_atoms"]:   # force calls on every rank, eigh on rank 0
             par = model.hessian_force_s * (n / 500) ** 2
             ser = model.hessian_eigh_s * (n / 500) ** 3
-        else:   # sparse EAM Hessian + KPM local DOS (igd.hessian.vdos): rank 0 alone
+        else:   # sparse EAM Hessian, lowest modes, KPM local DOS: rank 0 alone
             ser = n * (model.hessian_build_s_per_atom
-                       + model.hessian_kpm_s_per_atom * h["sparse"]["realisations"])
-            ser += model.hessian_lu_s if n <= h["sparse"]["max_lu_atoms"] else 0.0
+                       + model.hessian_kpm_s_per_atom * h["sparse"]["realisations"]
+                       + model.hessian_modes_s_per_atom_vector * _mode_vectors(config))
     elif rule == "learn":
         par = _learn_s(config, model)
     elif rule == "structure":
@@ -376,6 +379,16 @@ def job_runtime(rule: str, config: Mapping[str, Any], attempt: int = 1,
     return minutes
 
 
+def _mode_vectors(config: Mapping[str, Any]) -> int:
+    """Vectors of the sparse route's subspace iteration: the largest fraction's lowest
+    modes (:func:`igd.hessian.modes.n_lowest` of 3N − 3) + ``modes_buffer``."""
+    h, n = config["hessian"], config["system"]["n_atoms"]
+    if not h["fractions"]:
+        return 0
+    return (math.ceil(max(h["fractions"]) * (3 * n - 3) - 1e-9)
+            + h["sparse"].get("modes_buffer", 40))
+
+
 def job_mem_mb(rule: str, config: Mapping[str, Any], threads: int = 1) -> int:
     """MB of memory one job of ``rule`` asks for (1 GB for the small rules)."""
     n, s = config["system"]["n_atoms"], config["n_samples"]
@@ -385,7 +398,9 @@ def job_mem_mb(rule: str, config: Mapping[str, Any], threads: int = 1) -> int:
     if rule == "hessian":
         if n <= config["hessian"]["max_dense_atoms"]:   # matrix + eigenvectors, 2·(3N)²·8 B
             return 1000 + int(2.2 * (3 * n) ** 2 * 8 / 1e6)
-        return 1000 + n // 4   # sparse: 4.7 GB measured at 20 000 atoms (the assembly)
+        # sparse: 4.7 GB measured at 20 000 atoms (the assembly) + the subspace
+        # iteration's ~4 blocks of 3N × vectors
+        return 1000 + n // 4 + int(4 * 3 * n * _mode_vectors(config) * 8 / 1e6)
     if rule == "learn":   # a kernel cache and a copy of the rows per process
         return 1000 + threads * (config["learning"]["cache_size_mb"] + n // 10)
     if rule in ("structure", "features"):

@@ -117,8 +117,8 @@ def format_table(df: pd.DataFrame, config: Mapping[str, Any]) -> str:
     dense = config["hessian"]["max_dense_atoms"]
     if config["system"]["n_atoms"] > dense:
         lines.append(f"Hessian: above hessian.max_dense_atoms = {dense} atoms the sparse route "
-                     "(KPM local DOS on rank 0; participation fractions p_i from exact modes "
-                     "up to hessian.sparse.max_lu_atoms, by KPM above)")
+                     "(KPM local DOS on rank 0; participation fractions p_i from the exact "
+                     "lowest modes by Chebyshev-filtered subspace iteration, no LU)")
     return "\n".join(lines)
 
 

@@ -5,13 +5,12 @@ g_i(ν) by KPM: the Gaussian δ_σ(ν − √λ) is expanded in Chebyshev polyno
 change of variable, same broadening as the dense route; ~165 moments for σ = 0.1 THz) and
 the diagonal Σ_α ⟨iα|·|iα⟩ is read from colour probes (atoms sharing a probe vector ≥
 ``probe_distance`` apart, random signs; ~70 colours × 3 at 9 Å, whatever N). Cost ∝ N.
-The lowest modes (participation fractions) come from shift-invert Lanczos
-(:func:`lowest_eigenpairs`) and are deflated from the KPM part, which removes its largest
-noise (few extended modes at low ν). The sparse LU fills in almost completely for a 3D EAM
-Hessian (4000 atoms: 1.1e8 non-zeros, minutes), so above ``max_lu_atoms`` only the
-translations (:func:`translation_modes`) are deflated, and the participation fractions
-come from the same moments (:func:`kpm_participation`: a smoothed step in ν expanded like
-the Gaussian, cut where the KPM eigenvalue count reaches the fraction's number of modes).
+The lowest modes (participation fractions) come from Chebyshev-filtered subspace
+iteration (:func:`lowest_eigenpairs`: products of D with a block of vectors, no
+factorisation, so it scales like the KPM) and are deflated from the KPM part, which removes
+its largest noise (few extended modes at low ν). The sparse LU of shift-invert Lanczos,
+used before, fills in almost completely for a 3D EAM Hessian (4000 atoms: 1.1e8
+non-zeros, minutes) and did not fit at 19 652 atoms.
 """
 
 from __future__ import annotations
@@ -28,29 +27,62 @@ from igd.hessian.modes import eigenvalue_to_thz, gaussian_kernel
 log = logging.getLogger(__name__)
 
 
-def lowest_eigenpairs(matrix, k: int, *, shift: float = -1e-3) -> tuple[np.ndarray, np.ndarray]:
+def lowest_eigenpairs(matrix, k: int, *, deflate: np.ndarray | None = None,
+                      buffer: int = 40, degree: int = 20, tol: float = 1e-4, seed: int = 0,
+                      max_iter: int = 100, top: float | None = None,
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` lowest eigenpairs (λ ascending, eV/(Å²·amu); vectors (3N, k)) of a sparse
-    symmetric matrix by shift-invert Lanczos around ``shift`` (one sparse LU of D − shift).
+    symmetric matrix outside the span of ``deflate``'s orthonormal columns (e.g. the
+    translations), by Chebyshev-filtered subspace iteration: no factorisation.
 
-    The LU fills in strongly for a 3-D EAM Hessian (couplings up to 2 r_c): 4000 atoms
-    ≈ 1e8 non-zeros and ~2 min; it does not scale to 2·10⁴ atoms (see ``max_lu_atoms``).
+    A block of ``k + buffer`` vectors is repeatedly multiplied by the degree-``degree``
+    Chebyshev polynomial of D that stays within ±1 on [edge, ``top``] (``top`` ≥ λ_max,
+    from :func:`spectral_bounds` when None) and grows fast below ``edge`` (the block's
+    largest Ritz value), orthonormalised (QR) and rotated to its Ritz vectors
+    (Rayleigh–Ritz), until the ``k`` lowest residuals ‖D x − λ x‖ are below ``tol``·``top``.
+    Cost per iteration: ``degree`` + 2 sparse products with the block and O(3N·(k+buffer)²)
+    dense algebra; memory ~4 blocks of 3N·(k+buffer) floats. The shift-invert Lanczos it
+    replaces needed a sparse LU that fills in almost completely for a 3-D EAM Hessian
+    (4000 atoms ≈ 1e8 non-zeros) and did not fit at 19 652 atoms.
     """
-    import scipy.sparse as sp  # noqa: PLC0415
-    from scipy.sparse.linalg import LinearOperator, eigsh, splu  # noqa: PLC0415
-
     dim = matrix.shape[0]
-    t0 = time.perf_counter()
-    lu = splu((matrix - shift * sp.identity(dim, format="csr")).tocsc(),
-              permc_spec="MMD_AT_PLUS_A")
-    log.info("sparse LU of D − shift: %d non-zeros in %.1f s", lu.L.nnz + lu.U.nnz,
-             time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    op_inv = LinearOperator((dim, dim), matvec=lu.solve, dtype=float)
-    lam, vec = eigsh(matrix, k=k, sigma=shift, which="LM", OPinv=op_inv)
-    order = np.argsort(lam)
-    log.info("shift-invert Lanczos: %d lowest modes of %d in %.1f s", k, dim,
-             time.perf_counter() - t0)
-    return lam[order], vec[:, order]
+    width = min(k + buffer, dim - (0 if deflate is None else deflate.shape[1]))
+    if k > width:
+        raise ValueError(f"asked for the lowest {k} modes of a {dim}-dimensional matrix")
+    if top is None:
+        top = spectral_bounds(matrix)[1]
+
+    def project(x):
+        return x if deflate is None else x - deflate @ (deflate.T @ x)
+
+    x, _ = np.linalg.qr(project(np.random.default_rng(seed).standard_normal((dim, width))))
+    edge, t0, last = 0.02 * top, time.perf_counter(), np.inf
+    for it in range(1, max_iter + 1):
+        half, centre = (top - edge) / 2, (top + edge) / 2
+        y_prev, y = x, (matrix @ x - centre * x) / half
+        for _ in range(degree - 1):
+            y_prev, y = y, (2 / half) * (matrix @ y - centre * y) - y_prev
+        del y_prev
+        x, _ = np.linalg.qr(project(y))
+        del y
+        lam, rot = np.linalg.eigh(x.T @ (matrix @ x))
+        x = x @ rot
+        res = np.linalg.norm(matrix @ x[:, :k] - x[:, :k] * lam[:k], axis=0).max() / top
+        edge = lam[-1]
+        dt = time.perf_counter() - t0
+        if res < tol:
+            log.info("lowest %d modes: converged in %d iterations, %.0f s (largest "
+                     "residual %.1e)", k, it, dt, res)
+            return lam[:k], x[:, :k]
+        # the residual falls geometrically: ETA from the last two iterations' ratio
+        ratio = res / last if it > 1 and 0 < res < last else np.nan
+        more = math.ceil(math.log(tol / res) / math.log(ratio)) if ratio == ratio else None
+        log.info("lowest %d modes: iteration %d, largest residual %.1e (target %.0e), "
+                 "%.0f s, %.0f s per iteration, ETA %s", k, it, res, tol, dt, dt / it,
+                 f"{more * dt / it:.0f} s" if more else "after the next iteration")
+        last = res
+    raise RuntimeError(f"the lowest {k} modes did not converge in {max_iter} iterations "
+                       f"(largest residual {res:.1e}, target {tol:.0e})")
 
 
 def translation_modes(masses: np.ndarray) -> np.ndarray:
@@ -157,49 +189,6 @@ def gaussian_chebyshev_coefficients(nu_grid: np.ndarray, sigma: float,
     grid = np.asarray(nu_grid, dtype=float)
     return chebyshev_coefficients(lambda nu: gaussian_kernel(grid, nu, sigma).T, bounds,
                                   n_moments)
-
-
-def step_chebyshev_coefficients(nu_cut: np.ndarray, sigma: float, bounds: Sequence[float],
-                                n_moments: int) -> np.ndarray:
-    """c_k(ν_c) (n_moments, n_cut) of the smoothed step Θ_σ(ν_c − ν(λ)) = Φ((ν_c − ν)/σ)
-    (Φ the normal CDF, σ in THz): the integral up to ν_c of the Gaussian δ_σ of the VDOS,
-    so Σ_k c_k μ_k^i = ∫_{−∞}^{ν_c} g_i(ν) dν · M. Its coefficients decay as the
-    Gaussian's (:func:`kpm_n_moments` with the same σ)."""
-    from scipy.special import ndtr  # noqa: PLC0415
-
-    cut = np.atleast_1d(np.asarray(nu_cut, dtype=float))
-    return chebyshev_coefficients(lambda nu: ndtr((cut[None, :] - nu[:, None]) / sigma),
-                                  bounds, n_moments)
-
-
-def kpm_participation(mu: np.ndarray, bounds: Sequence[float], sigma: float,
-                      fractions: Sequence[float], n_total: int,
-                      ) -> tuple[dict[float, np.ndarray], dict[float, float]]:
-    """Participation fractions from local Chebyshev moments, without any eigenvector.
-
-    ``mu`` (M, N): :func:`kpm_local_moments` (deflated modes excluded). For each fraction f,
-    K = ceil(f·``n_total``) (:func:`igd.hessian.modes.n_lowest`); the cut frequency ν_c
-    (THz) solves count(ν_c) = Σ_i Σ_k c_k(ν_c) μ_k^i = K (the KPM eigenvalue count, i.e.
-    the broadened total VDOS integrated up to ν_c, times n_total); then
-    p_i = Σ_k c_k(ν_c) μ_k^i / K, the local DOS integrated up to ν_c (Σ_i p_i = 1).
-    The step is :func:`step_chebyshev_coefficients` of width ``sigma`` (THz): modes within
-    ~σ of ν_c count partly. Returns ({f: p (N,)}, {f: ν_c}).
-    """
-    from igd.hessian.modes import n_lowest  # noqa: PLC0415
-
-    n_moments = mu.shape[0]
-    # count(ν) is smooth on the scale σ: a grid of σ/30 steps and linear interpolation
-    nu_lo = float(eigenvalue_to_thz(bounds[0])) - 3 * sigma
-    nu_hi = float(eigenvalue_to_thz(bounds[1]))
-    grid = np.linspace(nu_lo, nu_hi, int(np.ceil(30 * (nu_hi - nu_lo) / sigma)) + 1)
-    count = mu.sum(axis=1) @ step_chebyshev_coefficients(grid, sigma, bounds, n_moments)
-    count = np.maximum.accumulate(count)         # a count is non-decreasing in ν_c
-    targets = {f: n_lowest(f, n_total) for f in fractions}
-    cuts = {f: float(np.interp(k, count, grid)) for f, k in targets.items()}
-    coeff = step_chebyshev_coefficients(np.array(list(cuts.values())), sigma, bounds, n_moments)
-    local = mu.T @ coeff                              # (N, n_fractions)
-    p = {f: local[:, j] / targets[f] for j, f in enumerate(cuts)}
-    return p, cuts
 
 
 def kpm_local_moments(matrix, probes, n_moments: int, bounds: Sequence[float], *,

@@ -7,14 +7,13 @@ fractions as tables, by one of two routes.
 * sparse (:func:`hessian_vdos_sparse`, above ``max_dense_atoms``; :func:`boson_peak_stage`
   chooses): the analytic EAM/FS Hessian from the potential tables
   (:mod:`igd.hessian.eam_hessian`; equals ``dynamical_matrix`` to its finite-difference
-  error), then g_i(ν) by the kernel polynomial method (:mod:`igd.hessian.kpm`), the lowest
-  modes exactly by shift-invert Lanczos up to ``max_lu_atoms``; above, p_* by KPM too
-  (:func:`igd.hessian.kpm.kpm_participation`: the local DOS integrated up to the KPM
-  count's cut frequency, no LU, no eigenvector).
+  error), then the lowest modes exactly by Chebyshev-filtered subspace iteration
+  (:func:`igd.hessian.kpm.lowest_eigenpairs`: sparse products only, no LU, any size) and
+  the rest of g_i(ν) by the kernel polynomial method (:mod:`igd.hessian.kpm`).
 
-Which p_* a sample gets: exact (dense ``eigh``) for N ≤ ``max_dense_atoms``; exact
-(shift-invert) for N ≤ ``sparse.max_lu_atoms``; KPM estimate above (diagnostics
-``p_method``: ``exact_lu`` or ``kpm``).
+The participation fractions p_* are exact on both routes (diagnostics ``p_method``:
+``exact_chebyshev`` on the sparse one): dense ``eigh`` for N ≤ ``max_dense_atoms``, the
+filtered subspace iteration above.
 
 Both return the same tables, units, diagnostics, the ``curves`` of a few atoms and the
 per-atom VDOS of every atom (:func:`atom_vdos_table`).
@@ -35,7 +34,6 @@ from igd.hessian.dynmat import lammps_dynamical_matrix
 from igd.hessian.eam_hessian import sparse_dynamical_matrix
 from igd.hessian.kpm import (
     kpm_n_moments,
-    kpm_participation,
     kpm_probe_moments,
     lowest_eigenpairs,
     probe_colours,
@@ -157,26 +155,25 @@ def hessian_vdos_sparse(data_file: str | os.PathLike, *, potential: Mapping[str,
                         band: Sequence[float], band_start: str = "fixed",
                         fractions: Sequence[float] = (0.01, 0.0025),
                         n_zero: int = 3, probe_distance: float = 9.0, realisations: int = 2,
-                        n_moments: int | None = None, tol: float = 1e-4,
-                        max_lu_atoms: int = 5000, seed: int = 0,
-                        p_sigma: float | None = None,
+                        n_moments: int | None = None, tol: float = 1e-4, seed: int = 0,
+                        modes_tol: float = 1e-4, modes_buffer: int = 40,
+                        modes_degree: int = 20,
                         root: str | os.PathLike = ".", curve_atoms: int = 0,
                         ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], dict[str, Any]]:
     """Boson-peak stage by the sparse route, for large samples: same outputs as
     :func:`hessian_vdos` (tables, units, diagnostics, ``curves``).
 
     1. Analytic sparse EAM/FS dynamical matrix (:func:`sparse_dynamical_matrix`).
-    2. If N ≤ ``max_lu_atoms``: the lowest ceil(f·M) modes for the participation fractions,
-       exactly, by shift-invert Lanczos (:func:`lowest_eigenpairs`); their share of g_i(ν)
-       is summed exactly. Above, the sparse LU does not fit: ``p_*`` come from the KPM
-       moments of step 3 (:func:`kpm_participation`, step width ``p_sigma`` THz, default
-       ``sigma``; ``n_moments`` then resolves the narrower of the two).
+    2. The lowest ceil(f·M) modes of the participation fractions, exactly, at any size:
+       Chebyshev-filtered subspace iteration (:func:`lowest_eigenpairs`; residual
+       ``modes_tol`` relative to λ_max, ``modes_buffer`` extra vectors, filter degree
+       ``modes_degree``); their share of g_i(ν) is summed exactly.
     3. The rest of g_i(ν) on the whole grid by the kernel polynomial method
        (:func:`kpm_probe_moments`), deflated by the exact modes (at least the 3 translations),
        with colour probes ``probe_distance`` (Å) apart, ``realisations`` random-sign sets,
        ``n_moments`` Chebyshev moments (default: from σ and ``tol``).
-    4. I_BP in ``band``; ``band_start="auto"`` needs the exact lowest modes of step 2 and
-       falls back to ``band`` without them.
+    4. I_BP in ``band``; ``band_start="auto"`` starts it at half the lowest exact mode
+       (``band`` when no fraction is asked for).
 
     The deflated KPM is unbiased; its per-atom noise shrinks with ``probe_distance`` and
     ``realisations`` (cost ∝ probe_distance³ · realisations · n_moments · nnz(D)).
@@ -190,30 +187,38 @@ def hessian_vdos_sparse(data_file: str | os.PathLike, *, potential: Mapping[str,
     low: Modes | None = None
     diagnostics: dict[str, Any] = {"route": "sparse", "n_atoms": frame.n_atoms,
                                    "n_modes": n_total}
-    if fractions and frame.n_atoms <= max_lu_atoms:
-        k = n_zero + max(n_lowest(f, n_total) for f in fractions)
-        lam, deflate = lowest_eigenpairs(d, k)
-        zero = np.sort(np.argsort(np.abs(lam))[:n_zero])
-        keep = np.setdiff1d(np.arange(k), zero)
+    bounds = spectral_bounds(d)
+    translations = translation_modes(masses) if n_zero == 3 else None
+    deflate = translations
+    if fractions:
+        # the translations are known exactly and projected out; another n_zero is searched
+        k = max(n_lowest(f, n_total) for f in fractions) + (0 if n_zero == 3 else n_zero)
+        t0 = time.perf_counter()
+        lam, vec = lowest_eigenpairs(d, k, deflate=translations, buffer=modes_buffer,
+                                     degree=modes_degree, tol=modes_tol, seed=seed,
+                                     top=bounds[1])
+        if translations is not None:
+            lam_zero = np.einsum("ij,ij->j", translations, d @ translations)
+            keep = np.arange(k)
+            deflate = np.hstack([translations, vec])
+        else:
+            zero = np.sort(np.argsort(np.abs(lam))[:n_zero])
+            lam_zero, keep = lam[zero], np.setdiff1d(np.arange(k), zero)
+            deflate = vec
         low = Modes(nu=eigenvalue_to_thz(lam[keep]),
-                    weights=(deflate[:, keep] ** 2).reshape(frame.n_atoms, 3, -1).sum(1),
-                    nu_zero=eigenvalue_to_thz(lam[zero]),
+                    weights=(vec[:, keep] ** 2).reshape(frame.n_atoms, 3, -1).sum(1),
+                    nu_zero=eigenvalue_to_thz(lam_zero),
                     n_negative=int(np.count_nonzero(lam[keep] < -1e-6)), n_total=n_total)
+        del vec
         g_atoms += per_atom_vdos(low, nu_grid, sigma)
-        diagnostics.update(n_modes_exact=int(keep.size), nu_zero_THz=low.nu_zero.tolist(),
-                           n_negative_exact=low.n_negative,
+        diagnostics.update(p_method="exact_chebyshev", n_modes_exact=int(keep.size),
+                           modes_seconds=time.perf_counter() - t0,
+                           nu_zero_THz=low.nu_zero.tolist(), n_negative_exact=low.n_negative,
                            nu_min_THz=float(low.nu.min()),
                            nu_max_exact_THz=float(low.nu.max()))
-    else:
-        deflate = translation_modes(masses) if n_zero == 3 else None
-        if fractions:
-            log.info("%d atoms > max_lu_atoms = %d: participation fractions by KPM",
-                     frame.n_atoms, max_lu_atoms)
     colour = probe_colours(frame.positions, frame.cell, probe_distance, origin=frame.origin)
-    bounds = spectral_bounds(d)
-    p_sigma = float(p_sigma or sigma)
     if n_moments is None:
-        n_moments = kpm_n_moments(min(sigma, p_sigma), float(eigenvalue_to_thz(bounds[1])), tol)
+        n_moments = kpm_n_moments(sigma, float(eigenvalue_to_thz(bounds[1])), tol)
     t0 = time.perf_counter()
     mu, bounds = kpm_probe_moments(d, sigma, colour=colour, realisations=realisations,
                                    n_moments=n_moments, deflate=deflate, seed=seed,
@@ -222,20 +227,12 @@ def hessian_vdos_sparse(data_file: str | os.PathLike, *, potential: Mapping[str,
     diagnostics.update(n_colours=int(colour.max()) + 1, realisations=realisations,
                        n_moments=n_moments, kpm_seconds=time.perf_counter() - t0,
                        nu_max_THz=float(eigenvalue_to_thz(bounds[1] / 1.02)))
-    p_kpm: dict[float, np.ndarray] = {}
-    if fractions and low is None:
-        p_kpm, cuts = kpm_participation(mu, bounds, p_sigma, fractions, n_total)
-        diagnostics.update(p_method="kpm", p_sigma_THz=p_sigma,
-                           p_cut_THz={fraction_column(f): c for f, c in cuts.items()})
-    elif fractions:
-        diagnostics["p_method"] = "exact_lu"
     del d, deflate, mu
     band = resolve_band(band, band_start, low.nu if low is not None else None, sigma)
     diagnostics["band_THz"] = list(band)
     vdos, atoms, units = _stage_tables(frame, g_atoms, nu_grid, band, potential)
     for f in fractions:
-        atoms[fraction_column(f)] = (participation_fraction(low, f) if low is not None
-                                     else p_kpm[f])
+        atoms[fraction_column(f)] = participation_fraction(low, f)
         units[fraction_column(f)] = ""
     diagnostics["nu_peak_THz"] = float(nu_grid[np.argmax(vdos["g"])])
     if curve_atoms > 0:
@@ -292,5 +289,6 @@ def boson_peak_stage(data_file: str | os.PathLike, *, potential: Mapping[str, An
     return hessian_vdos_sparse(
         data_file, probe_distance=sparse.get("probe_distance", 9.0),
         realisations=sparse.get("realisations", 2), n_moments=sparse.get("n_moments"),
-        tol=sparse.get("tol", 1e-4), max_lu_atoms=sparse.get("max_lu_atoms", 5000),
-        seed=sparse.get("seed", 0), p_sigma=sparse.get("p_sigma"), **common)
+        tol=sparse.get("tol", 1e-4), seed=sparse.get("seed", 0),
+        modes_tol=sparse.get("modes_tol", 1e-4), modes_buffer=sparse.get("modes_buffer", 40),
+        modes_degree=sparse.get("modes_degree", 20), **common)
