@@ -105,7 +105,7 @@ class CostModel:
         (Chebyshev-filtered subspace iteration, 4 iterations of 22 products of D with a
         block of k + buffer vectors, k = the largest fraction's modes), s per atom per
         vector: 2e-4 (19 652 atoms, 630 vectors: 600 s CPU per iteration,
-        bench_participation_chebyshev.py; on 2 000 atoms, 100 vectors, it took 22 s where
+        bench_participation.py; on 2 000 atoms, 100 vectors, it took 22 s where
         this says 40 s).
     descriptors_s_per_atom: the local descriptors (Voronoi per frame of the 700 K run):
         4e-3, ~2 s on 500 atoms (smoke run: 2.0–2.3 s CPU, start-up included).
