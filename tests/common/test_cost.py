@@ -421,10 +421,10 @@ def test_rehearsal_is_the_paper_config_shortened():
         _scaled(rehearsal, cluster__max_job_hours=48.0))
     for rule in set(cost.rule_jobs(rehearsal)) - set(cost.target_rules()):
         assert cost.job_cost(rule, rehearsal).cpu <= cost.job_cost(rule, paper).cpu, rule
-        # the Hessian's: 237 min, 41 min of CPU of it for the exact lowest 1 % of modes
-        assert cost.job_runtime(rule, rehearsal) <= 240, rule
-    # 4.1 core-hours, ~2 h on 2 cores: the issue's ≲ 90 min is not met (README)
-    assert sum(cost.rule_cpu_seconds(rehearsal).values()) < 4.5 * 3600
+        # the Hessian's: 323 min, 70 min of CPU of it for the exact lowest 1 % of modes
+        assert cost.job_runtime(rule, rehearsal) <= 330, rule
+    # 5.1 core-hours, ~2.5 h on 2 cores: the issue's ≲ 90 min is not met (README)
+    assert sum(cost.rule_cpu_seconds(rehearsal).values()) < 5.5 * 3600
 
 
 def _bench(path, s, cpu, rss):

@@ -102,11 +102,11 @@ class CostModel:
     hessian_build_s_per_atom: assembling the sparse EAM Hessian: 4.1e-3 (82 s on 20 000
         atoms, bench_hessian_sparse.py).
     hessian_modes_s_per_atom_vector: the exact lowest modes of the sparse route
-        (Chebyshev-filtered subspace iteration, 4 iterations of 22 products of D with a
+        (Chebyshev-filtered subspace iteration: iterations of 22 products of D with a
         block of k + buffer vectors, k = the largest fraction's modes), s per atom per
-        vector: 2e-4 (19 652 atoms, 630 vectors: 600 s CPU per iteration,
-        bench_participation.py; on 2 000 atoms, 100 vectors, it took 22 s where
-        this says 40 s).
+        vector: 3.4e-4 (the rehearsal's s0 hessian job, 19 652 atoms, 630 vectors: 8
+        iterations, 4 203 s wall on one core; on 2 000 atoms, 100 vectors, 4 iterations
+        took 22 s where this says 68 s).
     descriptors_s_per_atom: the local descriptors (Voronoi per frame of the 700 K run):
         4e-3, ~2 s on 500 atoms (smoke run: 2.0–2.3 s CPU, start-up included).
     structure_s_per_atom: G + S2 features: 1.7e-4 (bench_structure.py: 3.0–3.6 s CPU for
@@ -149,7 +149,7 @@ class CostModel:
     hessian_eigh_s: float = 2.0
     hessian_kpm_s_per_atom: float = 0.11
     hessian_build_s_per_atom: float = 4.1e-3
-    hessian_modes_s_per_atom_vector: float = 2.0e-4
+    hessian_modes_s_per_atom_vector: float = 3.4e-4
     descriptors_s_per_atom: float = 4.0e-3
     structure_s_per_atom: float = 1.7e-4
     analysis_s_per_atom: float = 2.9e-3

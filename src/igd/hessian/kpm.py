@@ -192,12 +192,14 @@ def gaussian_chebyshev_coefficients(nu_grid: np.ndarray, sigma: float,
 
 
 def kpm_local_moments(matrix, probes, n_moments: int, bounds: Sequence[float], *,
-                      deflate: np.ndarray | None = None) -> np.ndarray:
+                      deflate: np.ndarray | None = None,
+                      total: int | None = None) -> np.ndarray:
     """Local Chebyshev moments μ_k^i = Σ_probes Σ_α v_{iα} [T_k(X) P v]_{iα}, (M, N).
 
     X = (D − c)/h maps ``bounds`` onto [−1, 1]; P = 1 − V Vᵀ projects out the orthonormal
     columns of ``deflate`` (exact modes, e.g. the translations and the lowest modes).
-    Cost: M sparse products per probe (probes come in blocks from an iterable).
+    Cost: M sparse products per probe (probes come in blocks from an iterable; ``total``
+    of them, when known, for the progress log's ETA).
     """
     lo, hi = float(bounds[0]), float(bounds[1])
     c0, h = 0.5 * (hi + lo), 0.5 * (hi - lo)
@@ -221,7 +223,11 @@ def kpm_local_moments(matrix, probes, n_moments: int, bounds: Sequence[float], *
         if np.any(np.abs(mu) > 1.01 * (mu[0].__abs__() + bound * done)):
             log.warning("KPM moments grow: a mode lies outside the bounds %s", bounds)
         rate = done / (time.perf_counter() - t0)
-        log.info("KPM: %d probes done, %.2f probes/s", done, rate)
+        if total:
+            log.info("KPM: %d / %d probes done, %.2f probes/s, ETA %.0f s", done, total, rate,
+                     (total - done) / rate)
+        else:
+            log.info("KPM: %d probes done, %.2f probes/s", done, rate)
     return mu
 
 
@@ -242,7 +248,8 @@ def kpm_probe_moments(matrix, sigma: float, *, colour: np.ndarray, realisations:
              n_moments, int(colour.max()) + 1, realisations, bounds[0], bounds[1])
     mu = kpm_local_moments(matrix, colour_probes(colour, realisations=realisations,
                                                  seed=seed, block=block),
-                           n_moments, bounds, deflate=deflate)
+                           n_moments, bounds, deflate=deflate,
+                           total=3 * (int(colour.max()) + 1) * realisations)
     return mu, (float(bounds[0]), float(bounds[1]))
 
 
