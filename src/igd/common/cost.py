@@ -381,12 +381,13 @@ def job_runtime(rule: str, config: Mapping[str, Any], attempt: int = 1,
 
 def _mode_vectors(config: Mapping[str, Any]) -> int:
     """Vectors of the sparse route's subspace iteration: the largest fraction's lowest
-    modes (:func:`igd.hessian.modes.n_lowest` of 3N − 3) + ``modes_buffer``."""
+    modes (:func:`igd.hessian.modes.n_lowest` of 3N − n_zero) + ``modes_buffer``."""
+    from igd.hessian.modes import n_lowest  # noqa: PLC0415
+
     h, n = config["hessian"], config["system"]["n_atoms"]
     if not h["fractions"]:
         return 0
-    return (math.ceil(max(h["fractions"]) * (3 * n - 3) - 1e-9)
-            + h["sparse"].get("modes_buffer", 40))
+    return n_lowest(max(h["fractions"]), 3 * n - h["n_zero"]) + h["sparse"]["modes_buffer"]
 
 
 def job_mem_mb(rule: str, config: Mapping[str, Any], threads: int = 1) -> int:

@@ -56,7 +56,7 @@ def lowest_eigenpairs(matrix, k: int, *, deflate: np.ndarray | None = None,
         return x if deflate is None else x - deflate @ (deflate.T @ x)
 
     x, _ = np.linalg.qr(project(np.random.default_rng(seed).standard_normal((dim, width))))
-    edge, t0, last = 0.02 * top, time.perf_counter(), np.inf
+    edge, t0, last = 0.02 * top, time.perf_counter(), math.inf
     for it in range(1, max_iter + 1):
         half, centre = (top - edge) / 2, (top + edge) / 2
         y_prev, y = x, (matrix @ x - centre * x) / half
@@ -75,8 +75,8 @@ def lowest_eigenpairs(matrix, k: int, *, deflate: np.ndarray | None = None,
                      "residual %.1e)", k, it, dt, res)
             return lam[:k], x[:, :k]
         # the residual falls geometrically: ETA from the last two iterations' ratio
-        ratio = res / last if it > 1 and 0 < res < last else np.nan
-        more = math.ceil(math.log(tol / res) / math.log(ratio)) if ratio == ratio else None
+        more = (math.ceil(math.log(tol / res) / math.log(res / last))
+                if 0 < res < last < math.inf else None)
         log.info("lowest %d modes: iteration %d, largest residual %.1e (target %.0e), "
                  "%.0f s, %.0f s per iteration, ETA %s", k, it, res, tol, dt, dt / it,
                  f"{more * dt / it:.0f} s" if more else "after the next iteration")
