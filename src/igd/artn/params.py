@@ -50,12 +50,13 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "min_barrier": 1e-3,         # eV, smaller barriers count as "collapsed"
     "collapse_tol": 0.05,        # Å, saddle whose max displacement from x0 is below: collapsed
     "moved_threshold": 0.1,      # Å, an atom "moved" if displaced more at the saddle
-    "relax_final": False,        # check that the saddle connects to x0: relax its back side
+    "relax_final": True,         # check that the saddle connects to x0: relax its back side
     #   (the side towards x0) until decided (igd.artn.connect); else "not-connected"
     "final_push": 0.1,           # Å, displacement off the saddle along −v before relaxing
     "final_force_tol": 0.01,     # eV/Å, a back side relaxed this far is at its minimum
     "max_relax_steps": 1000,     # FIRE steps of the back side at most (then: not connected)
-    "same_minimum_tol": 0.1,     # Å, max per-atom distance from x0 of "the same minimum"
+    "same_minimum_tol": 0.3,     # Å, max per-atom distance from x0 of "the same minimum"
+    #   (0.3 Å agrees with an L-BFGS relaxation into the IS on 92.7 % of 110 back sides)
     "connect_energy_tol": 0.02,  # eV, |E − E_IS| of "the same minimum" (FIRE stops back
     #   sides 7–10 meV above E_IS along soft modes: bench_artn_backside.py)
     # --- local mode (igd.artn.driver.search_atoms_local) ---
