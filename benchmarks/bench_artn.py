@@ -8,18 +8,22 @@ the events per atom of the tiny default.
 
 The searches take the default run's directions: seed ``--search-seed`` (config
 ``seed``) and the index of ``--sample``. Old vs new, the connectivity check
-(``relax_final``, :mod:`igd.artn.connect`): with ``relax_final`` on in ``--params`` the
-run also gives the run without it, exactly — an attempt's search is the same with or
+(``relax_final``, :mod:`igd.artn.connect`, on by default since issue #20): with
+``relax_final`` on the run also gives the run without it, exactly — an attempt's search is the same with or
 without the check, which only runs after it; without the check an event stops at its
 first converged search, with it at its first connected one. So one run prints both side
 by side: statuses, attempts converging, force calls per converged event (failed attempts
 counted), the check's calls, and the barriers ΔQ (median, fraction < 1 eV, Cu and Zr).
-``--report`` merges several runs' ``--out`` tables (e.g. one per sample, run in parallel).
+``--report`` merges several runs' ``--out`` tables (e.g. one per sample, run in parallel);
+``--run`` reads the workflow's own ``results/<sample>/artn/events.parquet`` instead (every
+atom of every sample of a run with the check on: the old column is then the same run
+without it).
 
     .venv/bin/python benchmarks/bench_artn.py [--data results/s0/glass/inherent.data]
-        [--sample s0] [--atoms 10] [--events 4] [--params '{"relax_final": true}']
+        [--sample s0] [--atoms 10] [--events 4] [--params '{"relax_final": false}']
         [--out events.parquet]
     .venv/bin/python benchmarks/bench_artn.py --report s0.parquet s2.parquet
+    .venv/bin/python benchmarks/bench_artn.py --run results
 
 The local mode (carved spheres) is validated in ``bench_artn_local.py``.
 """
@@ -95,6 +99,25 @@ def summary(ev: pd.DataFrame) -> dict[str, str]:
     return out
 
 
+def run_events(results: Path) -> pd.DataFrame:
+    """The events tables of a workflow run (``results/<sample>/artn/events.parquet``) with
+    ``sample`` and ``dQ_search`` (E_saddle − E_IS of every search-converged attempt, E_IS
+    from the sample's accepted saddles) as :func:`report` reads them."""
+    tables = []
+    for path in sorted(results.glob("*/artn/events.parquet")):
+        ev = pd.read_parquet(path)
+        ok = ev[ev.status == "converged"]
+        if ok.empty:
+            raise SystemExit(f"{path}: no converged saddle to take E_IS from")
+        e0 = float((ok.e_saddle - ok.barrier).median())
+        ev["sample"] = path.parent.parent.name
+        ev["dQ_search"] = ev.e_saddle - e0
+        tables.append(ev)
+    if not tables:
+        raise SystemExit(f"{results}: no */artn/events.parquet")
+    return pd.concat(tables, ignore_index=True)
+
+
 def report(events: pd.DataFrame, tol: float) -> None:
     """Print old (no check) vs new (check) side by side, and the check's decisions."""
     old, new = old_and_new(events)
@@ -135,10 +158,12 @@ def main() -> None:
     ap.add_argument("--params", default="{}", help="JSON overrides of ARTn parameters")
     ap.add_argument("--out", default=None, help="write the events table here (Parquet)")
     ap.add_argument("--report", nargs="*", help="summarise these --out tables instead")
+    ap.add_argument("--run", type=Path, help="summarise a workflow run's results/ instead")
     args = ap.parse_args()
     params = make_params({"n_events": args.events, **json.loads(args.params)})
-    if args.report:
-        events = pd.concat([pd.read_parquet(f) for f in args.report], ignore_index=True)
+    if args.report or args.run:
+        events = (run_events(args.run) if args.run else
+                  pd.concat([pd.read_parquet(f) for f in args.report], ignore_index=True))
         report(events, params["connect_energy_tol"])
         return
 

@@ -137,10 +137,17 @@ def test_artn_cost_by_hand(default):
     model = cost.CostModel(artn_success=0.5, artn_calls_per_attempt=100,
                            artn_s_per_atom_call=1e-5, job_overhead_s=0)
     cfg = _scaled(default, n_samples=2, system__n_atoms=500, artn__atom_stride=1,
-                  artn__search__n_events=2, artn__search__max_attempts=3)
+                  artn__search__n_events=2, artn__search__max_attempts=3,
+                  artn__search__relax_final=False)
     attempts = 1 + 0.5 + 0.25
     assert cost.rule_cpu_seconds(cfg, model)["artn_chunk"] == pytest.approx(
         2 * 500 * 2 * attempts * 100 * 1e-5 * 500)
+    # with the connectivity check (the default) its own success and calls per attempt
+    checked = cost.CostModel(artn_connected_success=0.25, artn_connected_calls_per_attempt=400,
+                             artn_s_per_atom_call=1e-5, job_overhead_s=0)
+    attempts = 1 + 0.75 + 0.75 ** 2
+    assert cost.rule_cpu_seconds(_scaled(cfg, artn__search__relax_final=True), checked)[
+        "artn_chunk"] == pytest.approx(2 * 500 * 2 * attempts * 400 * 1e-5 * 500)
 
 
 def test_artn_local_cost_by_hand(default):
@@ -153,7 +160,8 @@ def test_artn_local_cost_by_hand(default):
                   system__initial__density=0.06, artn__search__n_events=2,
                   artn__search__max_attempts=3, artn__search__local=True,
                   artn__search__local_radius=10.0, artn__search__local_refine_radius=15.0,
-                  artn__search__frozen_shell=None, artn__search__local_force_offset=False)
+                  artn__search__frozen_shell=None, artn__search__local_force_offset=False,
+                  artn__search__relax_final=False)
     ball = lambda r: 0.06 * 4 / 3 * math.pi * (r + 6.5) ** 3  # noqa: E731
     events = 2 * 20000 * 2   # two samples (one would leave none for training)
     expected = 1e-5 * (events * 1.75 * 100 * ball(10.0) + events * 0.875 * 20 * ball(15.0))
@@ -289,13 +297,13 @@ def test_mpi_rules_are_the_workflows():
 
 
 def test_requests_within_bounds(configs):
-    """Smoke and default ask for the 10-minute floor (ARTn chunks of the default: less
-    than half an hour); no paper job asks for more than the partition's 48 h (the quench's
+    """Smoke and default ask for the 10-minute floor (ARTn chunks of the default, with the
+    connectivity check: less than an hour); no paper job asks for more than the 48 h (the quench's
     segments the longest), and no other job for more than a day."""
     for rule in set(cost.rule_jobs(configs["smoke"])) - set(cost.target_rules()):
         assert cost.job_runtime(rule, configs["smoke"]) == 10, rule
         assert cost.job_runtime(rule, configs["default"]) == (
-            18 if rule == "artn_chunk" else 10), rule
+            50 if rule == "artn_chunk" else 10), rule
     paper = {r: cost.job_runtime(r, configs["paper"]) for r in cost.rule_jobs(configs["paper"])}
     glass = {paper.pop(r) for r in cost.SEGMENTED_RULES}
     assert max(glass) <= configs["paper"]["cluster"]["max_job_hours"] * 60

@@ -69,11 +69,17 @@ class CostModel:
         (more CG iterations in a bigger, softer box): 0.47, from 7e-4 s at 500 atoms and
         4.0e-3 s per atom per AQS step at 19 652 atoms (the rehearsal: 398 s CPU for 5 steps
         of one direction; its glass job's three tighter minimisations ≈ 320 s).
-    artn_calls_per_attempt: force calls per ARTn attempt: 350 (bench_artn.py median 354
-        per converged saddle; 351 in the default run).
-    artn_success: fraction of attempts that converge: 0.65 (62–65 %, bench_artn.py and
-        the default run); with at most m attempts an event takes (1 − (1 − p)^m) / p,
-        1.54 at m = 10.
+    artn_calls_per_attempt: force calls per ARTn attempt without the connectivity check
+        (``relax_final: false``): 350 (bench_artn.py median 354 per converged saddle; 351
+        in the default run of bc547d7).
+    artn_success: fraction of attempts that converge, without the check: 0.65 (62–65 %,
+        bench_artn.py and that default run); with at most m attempts an event takes
+        (1 − (1 − p)^m) / p, 1.54 at m = 10.
+    artn_connected_calls_per_attempt, artn_connected_success: the same with the check
+        (``relax_final: true``, the default): 443 calls per attempt, its back-side
+        relaxation included, and 0.28 of the attempts end on a connected saddle
+        (bench_artn.py on 75 atoms × 2 events of the default glasses: 219 940 calls over
+        497 attempts, 140 accepted; 3.4 attempts per event at m = 10).
     artn_s_per_atom_call: s per atom per force call, Python driver included: 5.2 µs.
         The default run: 67.3 min CPU over 12 artn_chunk jobs = 336 s per job of
         125 atoms × 2 events × 1.54 attempts × 350 calls = 134 750 calls, i.e. 2.5 ms per
@@ -141,6 +147,8 @@ class CostModel:
     min_size_exponent: float = 0.47
     artn_calls_per_attempt: float = 350.0
     artn_success: float = 0.65
+    artn_connected_calls_per_attempt: float = 443.0
+    artn_connected_success: float = 0.28
     artn_s_per_atom_call: float = 5.2e-6
     artn_refine_calls: float = 105.0
     artn_local_core_extra: float = 6.5
@@ -203,9 +211,13 @@ def _artn_chunk_s(config: Mapping[str, Any], model: CostModel) -> float:
     art, n = config["artn"], config["system"]["n_atoms"]
     search = art["search"]
     events = math.ceil(n / art["atom_stride"]) * search["n_events"] / art["chunks"]
-    m, p = search.get("max_attempts", 10), model.artn_success
+    m = search.get("max_attempts", 10)
+    if search.get("relax_final", True):
+        p, per_attempt = model.artn_connected_success, model.artn_connected_calls_per_attempt
+    else:
+        p, per_attempt = model.artn_success, model.artn_calls_per_attempt
     attempts = (1 - (1 - p) ** m) / p if m > 0 else 0.0
-    calls = events * attempts * model.artn_calls_per_attempt
+    calls = events * attempts * per_attempt
     if not search.get("local"):
         return calls * n * model.artn_s_per_atom_call
     rho = config["system"]["initial"]["density"]
