@@ -139,12 +139,18 @@ def test_smoke_run_artn_vibrations_and_learning(smoke_run):
     for s in ["s0", "s1"]:
         events = read_table(res / s / "artn" / "events.parquet")
         assert {"id", "event", "status", "barrier", "force_calls"} <= set(events.columns)
-        assert (events["status"] == "converged").mean() > 0.5
+        # the search converges in most attempts; the connectivity check (the default)
+        # accepts a part of those and decides every one it ran on
+        assert events["status"].isin(["converged", "not-connected"]).mean() > 0.5
+        checked = events[events["status"].isin(["converged", "not-connected"])]
+        assert (checked["connect_calls"] > 0).all() and checked["back_energy"].notna().all()
         ok = events[events["status"] == "converged"]
         assert (ok["barrier"] > 0).all() and ok["force_calls"].median() < 1000
+        assert (ok["back_distance"] <= 0.3).all() and (ok["back_energy"].abs() <= 0.02).all()
         barriers = read_table(res / s / "artn" / "barriers.parquet")
         assert len(barriers) == 500 and barriers["searched"].sum() == 50    # atom_stride 10
         assert barriers.loc[~barriers["searched"], "dQ_01"].isna().all()      # never a silent 0
+        assert barriers.loc[barriers["searched"], "dQ_01"].notna().mean() > 0.5
         vd = read_table(res / s / "hessian" / "vdos.parquet")
         assert {"nu", "g", "g_over_nu2"} <= set(vd.columns)
         assert abs(np.trapezoid(vd["g"], vd["nu"]) - 1) < 0.02
