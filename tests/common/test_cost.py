@@ -303,7 +303,7 @@ def test_requests_within_bounds(configs):
     for rule in set(cost.rule_jobs(configs["smoke"])) - set(cost.target_rules()):
         assert cost.job_runtime(rule, configs["smoke"]) == 10, rule
         assert cost.job_runtime(rule, configs["default"]) == (
-            50 if rule == "artn_chunk" else 10), rule
+            45 if rule == "artn_chunk" else 10), rule
     paper = {r: cost.job_runtime(r, configs["paper"]) for r in cost.rule_jobs(configs["paper"])}
     glass = {paper.pop(r) for r in cost.SEGMENTED_RULES}
     assert max(glass) <= configs["paper"]["cluster"]["max_job_hours"] * 60

@@ -76,10 +76,12 @@ class CostModel:
         bench_artn.py and that default run); with at most m attempts an event takes
         (1 − (1 − p)^m) / p, 1.54 at m = 10.
     artn_connected_calls_per_attempt, artn_connected_success: the same with the check
-        (``relax_final: true``, the default): 443 calls per attempt, its back-side
-        relaxation included, and 0.28 of the attempts end on a connected saddle
-        (bench_artn.py on 75 atoms × 2 events of the default glasses: 219 940 calls over
-        497 attempts, 140 accepted; 3.4 attempts per event at m = 10).
+        (``relax_final: true``, the default): 435 calls per attempt, its back-side
+        relaxation included, and 0.31 of the attempts end on a connected saddle (the
+        default run of 3687bf7: 4 027 460 calls over 9 248 attempts, 2 852 accepted, of
+        3 000 events; bench_artn.py on 75 atoms × 2 events: 443 and 0.28). Open events
+        close less often after many attempts than this constant rate says (4.9 % open
+        after 10 attempts, the constant rate 2.5 %), which costs a few % more attempts.
     artn_s_per_atom_call: s per atom per force call, Python driver included: 5.2 µs.
         The default run: 67.3 min CPU over 12 artn_chunk jobs = 336 s per job of
         125 atoms × 2 events × 1.54 attempts × 350 calls = 134 750 calls, i.e. 2.5 ms per
@@ -147,8 +149,8 @@ class CostModel:
     min_size_exponent: float = 0.47
     artn_calls_per_attempt: float = 350.0
     artn_success: float = 0.65
-    artn_connected_calls_per_attempt: float = 443.0
-    artn_connected_success: float = 0.28
+    artn_connected_calls_per_attempt: float = 435.0
+    artn_connected_success: float = 0.31
     artn_s_per_atom_call: float = 5.2e-6
     artn_refine_calls: float = 105.0
     artn_local_core_extra: float = 6.5
