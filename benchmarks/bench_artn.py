@@ -9,11 +9,12 @@ the events per atom of the tiny default.
 The searches take the default run's directions: seed ``--search-seed`` (config
 ``seed``) and the index of ``--sample``. Old vs new, the connectivity check
 (``relax_final``, :mod:`igd.artn.connect`, on by default since issue #20): with
-``relax_final`` on the run also gives the run without it, exactly — an attempt's search is the same with or
-without the check, which only runs after it; without the check an event stops at its
-first converged search, with it at its first connected one. So one run prints both side
-by side: statuses, attempts converging, force calls per converged event (failed attempts
-counted), the check's calls, and the barriers ΔQ (median, fraction < 1 eV, Cu and Zr).
+``relax_final`` on the run also gives the run without it, exactly — an attempt's search
+is the same with or without the check, which only runs after it; without the check an
+event stops at its first converged search, with it at its first connected one. So one
+run prints both side by side: statuses, attempts converging, force calls per converged
+event (failed attempts counted), the check's calls, and the barriers ΔQ (median, fraction
+< 1 eV, Cu and Zr).
 ``--report`` merges several runs' ``--out`` tables (e.g. one per sample, run in parallel);
 ``--run`` reads the workflow's own ``results/<sample>/artn/events.parquet`` instead (every
 atom of every sample of a run with the check on: the old column is then the same run

@@ -298,8 +298,9 @@ def test_mpi_rules_are_the_workflows():
 
 def test_requests_within_bounds(configs):
     """Smoke and default ask for the 10-minute floor (ARTn chunks of the default, with the
-    connectivity check: less than an hour); no paper job asks for more than the 48 h (the quench's
-    segments the longest), and no other job for more than a day."""
+    connectivity check: less than an hour); no paper job asks for more than the
+    partition's 48 h (the quench's segments the longest), and no other job for more than
+    a day."""
     for rule in set(cost.rule_jobs(configs["smoke"])) - set(cost.target_rules()):
         assert cost.job_runtime(rule, configs["smoke"]) == 10, rule
         assert cost.job_runtime(rule, configs["default"]) == (
